@@ -1,0 +1,161 @@
+import net from "node:net";
+import type { ListenerStats, QueryHandler, Remote } from "./transport.ts";
+
+/** RFC 7766 limits. Defaults follow NSD/Knot practice. */
+export interface TcpLimits {
+  /** Close a connection with no complete message for this long (RFC 7766 §6.2.3). */
+  readonly idleTimeoutMs: number;
+  /** A message whose length prefix arrived must be complete within this long (slow-sender defence). */
+  readonly messageDeadlineMs: number;
+  /** Global cap on open connections; further ones are closed at once. */
+  readonly maxConnections: number;
+  /** Queries answered on one connection before it is closed (0 = unlimited). */
+  readonly maxQueriesPerConnection: number;
+  /** Pause reading while this many response bytes wait to be written (a client that does not read). */
+  readonly maxPendingWriteBytes: number;
+}
+
+export const DEFAULT_TCP_LIMITS: TcpLimits = Object.freeze({
+  idleTimeoutMs: 10_000,
+  messageDeadlineMs: 5_000,
+  maxConnections: 1_000,
+  maxQueriesPerConnection: 0,
+  maxPendingWriteBytes: 1024 * 1024,
+});
+
+export interface TcpListener {
+  readonly address: { host: string; port: number };
+  close(): Promise<void>;
+}
+
+export async function listenTcp(
+  host: string,
+  port: number,
+  handler: QueryHandler,
+  stats: ListenerStats,
+  limits: TcpLimits = DEFAULT_TCP_LIMITS,
+): Promise<TcpListener> {
+  const connections = new Set<net.Socket>();
+  const server = net.createServer({ noDelay: true, allowHalfOpen: false }, (socket) => {
+    if (connections.size >= limits.maxConnections) {
+      stats.tcpConnectionsRejected++;
+      socket.destroy();
+      return;
+    }
+    stats.tcpConnectionsAccepted++;
+    stats.tcpConnectionsOpen++;
+    connections.add(socket);
+    socket.once("close", () => {
+      connections.delete(socket);
+      stats.tcpConnectionsOpen--;
+    });
+    serveConnection(socket, handler, stats, limits);
+  });
+  server.on("error", () => {
+    stats.handlerFailures++;
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host, port, ipv6Only: net.isIPv6(host) }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as net.AddressInfo;
+  return {
+    address: { host: bound.address, port: bound.port },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of connections) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Length-framed messages (RFC 1035 4.2.2) across arbitrary chunking, answered in order (pipelining). */
+function serveConnection(socket: net.Socket, handler: QueryHandler, stats: ListenerStats, limits: TcpLimits): void {
+  const remote: Remote = {
+    address: socket.remoteAddress ?? "",
+    port: socket.remotePort ?? 0,
+    family: socket.remoteFamily === "IPv6" ? 6 : 4,
+  };
+  let pending: Buffer = Buffer.alloc(0);
+  let answered = 0;
+  let deadline: NodeJS.Timeout | null = null;
+
+  const clearDeadline = (): void => {
+    if (deadline !== null) {
+      clearTimeout(deadline);
+      deadline = null;
+    }
+  };
+  const armDeadline = (): void => {
+    if (deadline !== null) return;
+    deadline = setTimeout(() => {
+      stats.tcpReadDeadlines++;
+      socket.destroy();
+    }, limits.messageDeadlineMs);
+    deadline.unref();
+  };
+
+  socket.setTimeout(limits.idleTimeoutMs, () => {
+    stats.tcpIdleTimeouts++;
+    socket.destroy();
+  });
+  socket.on("error", () => {
+    // ECONNRESET and friends: the close handler cleans up.
+  });
+  socket.on("close", clearDeadline);
+  socket.on("drain", () => socket.resume());
+
+  socket.on("data", (chunk: Buffer) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    let offset = 0;
+    while (pending.length - offset >= 2) {
+      const length = pending.readUInt16BE(offset);
+      if (pending.length - offset - 2 < length) break;
+      const message = pending.subarray(offset + 2, offset + 2 + length);
+      offset += 2 + length;
+      stats.tcpQueries++;
+      if (!answerOne(socket, handler, message, remote, stats)) return;
+      answered++;
+      if (limits.maxQueriesPerConnection > 0 && answered >= limits.maxQueriesPerConnection) {
+        socket.end();
+        return;
+      }
+    }
+    pending = offset === pending.length ? Buffer.alloc(0) : pending.subarray(offset);
+    clearDeadline();
+    if (pending.length > 0) armDeadline();
+    if (socket.writableLength > limits.maxPendingWriteBytes) socket.pause();
+  });
+}
+
+/** Returns false when the connection was closed. */
+function answerOne(
+  socket: net.Socket,
+  handler: QueryHandler,
+  message: Buffer,
+  remote: Remote,
+  stats: ListenerStats,
+): boolean {
+  let response: Uint8Array | null;
+  try {
+    response = handler(message, "tcp", remote);
+  } catch {
+    stats.handlerFailures++;
+    socket.destroy();
+    return false;
+  }
+  if (response === null) {
+    // A message we drop (e.g. QR=1) on a stream: RFC 7766 lets us close; NSD closes too.
+    socket.destroy();
+    return false;
+  }
+  const framed = Buffer.allocUnsafe(response.length + 2);
+  framed.writeUInt16BE(response.length, 0);
+  framed.set(response, 2);
+  socket.write(framed);
+  return true;
+}
