@@ -1,0 +1,28 @@
+import type { Balancer, Candidate } from "./balancer.ts";
+
+/**
+ * Least response time with peak EWMA (Finagle, Linkerd): cost = (latency + 1 ms) × (in flight + 1) / weight.
+ * The pool keeps the EWMA "peak-sensitive" (a slow response raises it at once, fast ones lower it slowly);
+ * the +1 terms let an unmeasured or idle upstream still be compared. Ties rotate.
+ */
+export function createLeastResponseTime(): Balancer {
+  let offset = 0;
+  return {
+    name: "least-response-time",
+    pick(candidates: readonly Candidate[]): Candidate | undefined {
+      const n = candidates.length;
+      let best: Candidate | undefined;
+      let bestCost = Infinity;
+      for (let i = 0; i < n; i++) {
+        const candidate = candidates[(offset + i) % n]!;
+        const cost = ((candidate.ewmaMs + 1) * (candidate.active + 1)) / candidate.effectiveWeight;
+        if (cost < bestCost) {
+          best = candidate;
+          bestCost = cost;
+        }
+      }
+      offset = (offset + 1) % 0x7fffffff;
+      return best;
+    },
+  };
+}
