@@ -24,8 +24,11 @@ export interface PickRequest {
 
 export interface Balancer {
   readonly name: string;
-  /** Choose one of `candidates` (never empty), or undefined when none fits. Must not mutate the array. */
-  pick(candidates: readonly Candidate[], request: PickRequest): Candidate | undefined;
+  /**
+   * Choose one of `candidates` (never empty), or undefined when none fits. Must not mutate the array.
+   * Generic so the pool gets back its own upstream object, not a copy.
+   */
+  pick<C extends Candidate>(candidates: readonly C[], request: PickRequest): C | undefined;
 }
 
 /** Injected randomness, so tests assert exact sequences. Returns a float in [0, 1). */

@@ -15,7 +15,7 @@ export function createConsistentHash(tableSize = MAGLEV_TABLE_SIZE): Balancer {
   const tables = new Map<string, Int32Array>();
   return {
     name: "consistent-hash",
-    pick(candidates: readonly Candidate[], request: PickRequest): Candidate | undefined {
+    pick<C extends Candidate>(candidates: readonly C[], request: PickRequest): C | undefined {
       const signature = candidates.map((c) => `${c.id}*${c.weight}`).join(",");
       let table = tables.get(signature);
       if (table === undefined) {

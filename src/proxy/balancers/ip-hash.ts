@@ -9,7 +9,7 @@ import { fnv1a32, weightedSlot } from "./hash.ts";
 export function createIpHash(): Balancer {
   return {
     name: "ip-hash",
-    pick(candidates: readonly Candidate[], request: PickRequest): Candidate | undefined {
+    pick<C extends Candidate>(candidates: readonly C[], request: PickRequest): C | undefined {
       const weights = candidates.map((c) => c.weight);
       const total = weights.reduce((sum, w) => sum + w, 0);
       return candidates[weightedSlot(weights, fnv1a32(clientNetwork(request.clientIp)) % total)];

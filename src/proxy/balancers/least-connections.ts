@@ -8,9 +8,9 @@ export function createLeastConnections(): Balancer {
   let offset = 0;
   return {
     name: "least-connections",
-    pick(candidates: readonly Candidate[]): Candidate | undefined {
+    pick<C extends Candidate>(candidates: readonly C[]): C | undefined {
       const n = candidates.length;
-      let best: Candidate | undefined;
+      let best: C | undefined;
       let bestLoad = Infinity;
       for (let i = 0; i < n; i++) {
         const candidate = candidates[(offset + i) % n]!;

@@ -9,9 +9,9 @@ export function createLeastResponseTime(): Balancer {
   let offset = 0;
   return {
     name: "least-response-time",
-    pick(candidates: readonly Candidate[]): Candidate | undefined {
+    pick<C extends Candidate>(candidates: readonly C[]): C | undefined {
       const n = candidates.length;
-      let best: Candidate | undefined;
+      let best: C | undefined;
       let bestCost = Infinity;
       for (let i = 0; i < n; i++) {
         const candidate = candidates[(offset + i) % n]!;

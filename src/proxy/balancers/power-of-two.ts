@@ -8,7 +8,7 @@ import type { Balancer, Candidate, RandomSource } from "./balancer.ts";
 export function createPowerOfTwo(random: RandomSource): Balancer {
   return {
     name: "power-of-two",
-    pick(candidates: readonly Candidate[]): Candidate | undefined {
+    pick<C extends Candidate>(candidates: readonly C[]): C | undefined {
       const n = candidates.length;
       if (n === 1) return candidates[0];
       const first = Math.floor(random() * n);

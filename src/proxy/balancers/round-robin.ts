@@ -5,7 +5,7 @@ export function createRoundRobin(): Balancer {
   let next = 0;
   return {
     name: "round-robin",
-    pick(candidates: readonly Candidate[]): Candidate | undefined {
+    pick<C extends Candidate>(candidates: readonly C[]): C | undefined {
       const chosen = candidates[next % candidates.length];
       next = (next + 1) % 0x7fffffff;
       return chosen;

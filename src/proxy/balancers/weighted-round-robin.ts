@@ -9,8 +9,8 @@ export function createWeightedRoundRobin(): Balancer {
   const current = new Map<string, number>();
   return {
     name: "weighted-round-robin",
-    pick(candidates: readonly Candidate[]): Candidate | undefined {
-      let best: Candidate | undefined;
+    pick<C extends Candidate>(candidates: readonly C[]): C | undefined {
+      let best: C | undefined;
       let bestWeight = -Infinity;
       let total = 0;
       for (const candidate of candidates) {
