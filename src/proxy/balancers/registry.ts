@@ -26,7 +26,7 @@ export const BALANCERS = {
 
 export type BalancerName = keyof typeof BALANCERS;
 
-export const BALANCER_NAMES = Object.keys(BALANCERS) as readonly BalancerName[];
+export const BALANCER_NAMES = Object.keys(BALANCERS) as [BalancerName, ...BalancerName[]];
 
 export function createBalancer(name: BalancerName, deps: BalancerDeps = { random: Math.random }): Balancer {
   return BALANCERS[name](deps);
