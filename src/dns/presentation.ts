@@ -6,8 +6,10 @@ import { isIPv4, isIPv6 } from "node:net";
 import type { Name, Rdata } from "./types.ts";
 import { RRType } from "./types.ts";
 
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
-export type RdataParse = { readonly ok: true; readonly rdata: Rdata } | { readonly ok: false; readonly reason: string };
+export type Parsed<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+export type RdataParse =
+  { readonly ok: true; readonly rdata: Rdata } | { readonly ok: false; readonly reason: string };
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const fail = <T>(reason: string): Parsed<T> => ({ ok: false, reason });
@@ -17,12 +19,60 @@ const fail = <T>(reason: string): Parsed<T> => ({ ok: false, reason });
 
 /** Types we never hold in a zone: meta types and the ones whose semantics we do not implement. */
 const OTHER_TYPES: Readonly<Record<string, number>> = {
-  MD: 3, MF: 4, MB: 7, MG: 8, MR: 9, NULL: 10, WKS: 11, HINFO: 13, MINFO: 14, RP: 17, AFSDB: 18,
-  X25: 19, ISDN: 20, RT: 21, NSAP: 22, SIG: 24, KEY: 25, PX: 26, GPOS: 27, LOC: 29, NXT: 30, NAPTR: 35,
-  KX: 36, CERT: 37, A6: 38, DNAME: 39, APL: 42, DS: 43, SSHFP: 44, IPSECKEY: 45, RRSIG: 46, NSEC: 47,
-  DNSKEY: 48, DHCID: 49, NSEC3: 50, NSEC3PARAM: 51, TLSA: 52, SMIMEA: 53, HIP: 55, CDS: 59, CDNSKEY: 60,
-  OPENPGPKEY: 61, CSYNC: 62, ZONEMD: 63, SVCB: 64, HTTPS: 65, SPF: 99, EUI48: 108, EUI64: 109, TKEY: 249,
-  TSIG: 250, MAILB: 253, MAILA: 254, URI: 256,
+  MD: 3,
+  MF: 4,
+  MB: 7,
+  MG: 8,
+  MR: 9,
+  NULL: 10,
+  WKS: 11,
+  HINFO: 13,
+  MINFO: 14,
+  RP: 17,
+  AFSDB: 18,
+  X25: 19,
+  ISDN: 20,
+  RT: 21,
+  NSAP: 22,
+  SIG: 24,
+  KEY: 25,
+  PX: 26,
+  GPOS: 27,
+  LOC: 29,
+  NXT: 30,
+  NAPTR: 35,
+  KX: 36,
+  CERT: 37,
+  A6: 38,
+  DNAME: 39,
+  APL: 42,
+  DS: 43,
+  SSHFP: 44,
+  IPSECKEY: 45,
+  RRSIG: 46,
+  NSEC: 47,
+  DNSKEY: 48,
+  DHCID: 49,
+  NSEC3: 50,
+  NSEC3PARAM: 51,
+  TLSA: 52,
+  SMIMEA: 53,
+  HIP: 55,
+  CDS: 59,
+  CDNSKEY: 60,
+  OPENPGPKEY: 61,
+  CSYNC: 62,
+  ZONEMD: 63,
+  SVCB: 64,
+  HTTPS: 65,
+  SPF: 99,
+  EUI48: 108,
+  EUI64: 109,
+  TKEY: 249,
+  TSIG: 250,
+  MAILB: 253,
+  MAILA: 254,
+  URI: 256,
 };
 
 const TYPE_BY_NAME: ReadonlyMap<string, number> = new Map([
@@ -100,9 +150,7 @@ function splitLabels(text: string): string[] {
 }
 
 function isLiteralNameByte(b: number): boolean {
-  return (
-    (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x5f || b === 0x2a
-  );
+  return (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x5f || b === 0x2a;
 }
 
 /** The canonical text of one label (types.ts): lower case, `\.` for a dot, \DDD for other specials. */
@@ -300,7 +348,7 @@ export function ipv6ToText(bytes: Uint8Array): string {
   for (let i = 0; i < 16; i += 2) words.push((bytes[i]! << 8) | bytes[i + 1]!);
   let bestBase = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;
@@ -315,7 +363,8 @@ export function ipv6ToText(bytes: Uint8Array): string {
   }
   if (bestLen < 2) bestBase = -1;
   const embedsV4 =
-    bestBase === 0 && (bestLen === 6 || (bestLen === 7 && words[7] !== 1) || (bestLen === 5 && words[5] === 0xffff));
+    bestBase === 0 &&
+    (bestLen === 6 || (bestLen === 7 && words[7] !== 1) || (bestLen === 5 && words[5] === 0xffff));
   let out = "";
   for (let i = 0; i < 8; i++) {
     if (i === bestBase) {
@@ -345,7 +394,8 @@ function decodeString(token: Token): Parsed<number[]> {
 function chunk(bytes: readonly number[]): Uint8Array[] {
   if (bytes.length === 0) return [new Uint8Array(0)];
   const out: Uint8Array[] = [];
-  for (let i = 0; i < bytes.length; i += MAX_STRING) out.push(Uint8Array.from(bytes.slice(i, i + MAX_STRING)));
+  for (let i = 0; i < bytes.length; i += MAX_STRING)
+    out.push(Uint8Array.from(bytes.slice(i, i + MAX_STRING)));
   return out;
 }
 
@@ -434,7 +484,14 @@ const PARSERS: Readonly<Record<string, Parser>> = {
     }
     const [refresh, retry, expire, minimum] = timers as [number, number, number, number];
     return rdataOk({
-      kind: "SOA", mname: mname.value, rname: rname.value, serial: serial.value, refresh, retry, expire, minimum,
+      kind: "SOA",
+      mname: mname.value,
+      rname: rname.value,
+      serial: serial.value,
+      refresh,
+      retry,
+      expire,
+      minimum,
     });
   },
   TXT: (tokens) => {
@@ -470,7 +527,12 @@ const PARSERS: Readonly<Record<string, Parser>> = {
     if (!/^[a-zA-Z0-9]{1,15}$/.test(tag)) return rdataFail(`CAA tag "${tag}" must be 1-15 letters or digits`);
     const value = decodeString(tokens[2]!);
     if (!value.ok) return rdataFail(value.reason);
-    return rdataOk({ kind: "CAA", flags: flags.value, tag: tag.toLowerCase(), value: Uint8Array.from(value.value) });
+    return rdataOk({
+      kind: "CAA",
+      flags: flags.value,
+      tag: tag.toLowerCase(),
+      value: Uint8Array.from(value.value),
+    });
   },
 };
 
@@ -527,7 +589,7 @@ function fromGenericKnown(type: string, data: Uint8Array): RdataParse {
         : rdataFail("AAAA data must be 16 bytes");
     case "TXT": {
       const strings: Uint8Array[] = [];
-      for (let i = 0; i < data.length; ) {
+      for (let i = 0; i < data.length;) {
         const length = data[i]!;
         if (i + 1 + length > data.length) return rdataFail("TXT data: character-string runs past the end");
         strings.push(data.slice(i + 1, i + 1 + length));
@@ -539,7 +601,12 @@ function fromGenericKnown(type: string, data: Uint8Array): RdataParse {
       const tagLength = data[1] ?? 0;
       if (data.length < 2 + tagLength || tagLength === 0) return rdataFail("CAA data too short");
       const tag = Buffer.from(data.slice(2, 2 + tagLength)).toString("latin1");
-      return rdataOk({ kind: "CAA", flags: data[0]!, tag: tag.toLowerCase(), value: data.slice(2 + tagLength) });
+      return rdataOk({
+        kind: "CAA",
+        flags: data[0]!,
+        tag: tag.toLowerCase(),
+        value: data.slice(2 + tagLength),
+      });
     }
     default:
       return rdataFail(`write ${type} in its own presentation form, not the RFC 3597 generic form`);

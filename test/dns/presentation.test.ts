@@ -76,7 +76,9 @@ describe("name helpers", () => {
   });
 
   it("nameFromLabels is the canonical form of wire labels", () => {
-    expect(nameFromLabels([Buffer.from("WwW"), Buffer.from("a.b"), Buffer.from("x y")])).toBe("www.a\\.b.x\\032y.");
+    expect(nameFromLabels([Buffer.from("WwW"), Buffer.from("a.b"), Buffer.from("x y")])).toBe(
+      "www.a\\.b.x\\032y.",
+    );
     expect(nameFromLabels([])).toBe(".");
   });
 
