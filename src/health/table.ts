@@ -26,6 +26,12 @@ export interface HealthView {
   target(key: string): TargetHealth;
   /** A forced state of a whole region/pool (override or drill), or undefined when none applies. */
   region(name: string): TargetHealth | undefined;
+  /**
+   * True while a drill on this region is pending (inside its TTL ramp-down lead time) or running: answers
+   * that may send clients to the region use the drill TTL, so resolvers let go of it quickly.
+   * Optional so that hand-made views in tests stay valid; absent means false.
+   */
+  ttlRamp?(region: string): boolean;
 }
 
 export function targetKey(check: string, probeAddress: string): string {
@@ -45,15 +51,18 @@ export class StaticHealthView implements HealthView {
   private readonly targets: ReadonlyMap<string, TargetHealth>;
   private readonly regions: ReadonlyMap<string, TargetHealth>;
   private readonly unknown: TargetHealth;
+  private readonly rampRegions: ReadonlySet<string>;
 
   constructor(
     targets: ReadonlyMap<string, TargetHealth> = new Map(),
     regions: ReadonlyMap<string, TargetHealth> = new Map(),
     unknown: TargetHealth = ALWAYS_UP,
+    rampRegions: ReadonlySet<string> = new Set(),
   ) {
     this.targets = targets;
     this.regions = regions;
     this.unknown = unknown;
+    this.rampRegions = rampRegions;
   }
 
   target(key: string): TargetHealth {
@@ -62,5 +71,9 @@ export class StaticHealthView implements HealthView {
 
   region(name: string): TargetHealth | undefined {
     return this.regions.get(name);
+  }
+
+  ttlRamp(region: string): boolean {
+    return this.rampRegions.has(region);
   }
 }
