@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkSchema, type Check } from "../../src/health/check-schema.ts";
+import { checkSchema, type CheckInput } from "../../src/health/check-schema.ts";
 import { probeFail, probeOk, type Probe, type ProbeResult } from "../../src/health/probes/probe.ts";
 import type { CheckLookup } from "../../src/health/probes/registry.ts";
 import { Scheduler, type HealthTargetSpec, type SchedulerOptions } from "../../src/health/scheduler.ts";
@@ -17,7 +17,10 @@ class FakeNet {
   readonly held: (() => void)[] = [];
   inFlight = 0;
   maxInFlight = 0;
-  constructor(private readonly timers: ManualTimers) {}
+  private readonly timers: ManualTimers;
+  constructor(timers: ManualTimers) {
+    this.timers = timers;
+  }
 
   factory = (name: string): Probe => {
     this.created.push(name);
@@ -45,7 +48,7 @@ class FakeNet {
   }
 }
 
-function checks(defs: Record<string, Partial<Check> & { kind: Check["kind"] }>): CheckLookup {
+function checks(defs: Record<string, CheckInput>): CheckLookup {
   return new Map(Object.entries(defs).map(([name, def]) => [name, checkSchema.parse(def)]));
 }
 
