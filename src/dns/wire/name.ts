@@ -46,7 +46,10 @@ export function newNameSink(): NameSink {
 const CH_DOT = 0x2e;
 const CH_BACKSLASH = 0x5c;
 
-/** Bytes written as themselves in presentation form: letters, digits, hyphen, underscore, asterisk. */
+/**
+ * Bytes written as themselves in presentation form: letters, digits, hyphen, underscore, asterisk; a dot
+ * is `\.`, anything else `\DDD` (the same canonical form as src/dns/presentation.ts `canonicalLabel`).
+ */
 const PLAIN = new Uint8Array(256);
 for (let b = 0x30; b <= 0x39; b++) PLAIN[b] = 1;
 for (let b = 0x41; b <= 0x5a; b++) PLAIN[b] = 2; // upper case: plain, but marks the name as mixed case
@@ -67,7 +70,7 @@ function appendLabel(msg: Uint8Array, start: number, end: number, at: number, si
     if (kind !== 0) {
       if (kind === 2) sink.hasUpper = true;
       out[at++] = b;
-    } else if (b === CH_DOT || b === CH_BACKSLASH) {
+    } else if (b === CH_DOT) {
       out[at++] = CH_BACKSLASH;
       out[at++] = b;
     } else {
@@ -168,12 +171,13 @@ export function encodeNameText(
         } else {
           if (i + 1 >= n) return NameError.BAD_TEXT;
           c = text.charCodeAt(i + 1);
+          if (c > 0x7e) return NameError.BAD_TEXT;
           i += 2;
         }
       } else {
+        if (c > 0x7e) return NameError.BAD_TEXT; // presentation text is ASCII; other bytes are \DDD
         i++;
       }
-      if (c > 255) return NameError.BAD_TEXT;
       if (pos - start >= MAX_NAME_LENGTH || pos >= out.length) return NameError.TOO_LONG;
       out[pos++] = c;
     }

@@ -6,6 +6,7 @@
  */
 import { RRType } from "../types.ts";
 import type { Name, Rdata } from "../types.ts";
+import { ipv6ToText } from "../presentation.ts";
 import { NameCompressor, NameError, newNameSink, readName } from "./name.ts";
 
 export const RdataError = {
@@ -126,34 +127,6 @@ export function encodeRdata(msg: Uint8Array, pos: number, limit: number, rdata: 
 
 export function ipv4ToText(b: Uint8Array): string {
   return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-}
-
-/** RFC 5952 text: lower-case hex, no leading zeros, the longest run (≥ 2) of zero groups as "::". */
-export function ipv6ToText(b: Uint8Array): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((b[i]! << 8) | b[i + 1]!);
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = (from: number, to: number): string =>
-    groups
-      .slice(from, to)
-      .map((g) => g.toString(16))
-      .join(":");
-  if (bestStart < 0) return hex(0, 8);
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
 }
 
 const sink = newNameSink();
