@@ -74,6 +74,12 @@ export class UpstreamGroup {
     return upstream;
   }
 
+  /** Takes over a live upstream from the group this one replaces at reload (same id, maybe a new spec). */
+  adopt(upstream: Upstream, spec: UpstreamSpec): void {
+    upstream.update(spec);
+    this.upstreams.push(upstream);
+  }
+
   /**
    * Chooses an upstream for a new request, skipping `tried` (earlier attempts of the same request).
    * Healthy primaries; else healthy backups; in panic (too few healthy) every non-draining primary.

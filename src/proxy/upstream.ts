@@ -35,9 +35,9 @@ const EWMA_DECAY_MS = 10_000;
  * right before it offers the upstream to a balancer, so no per-request copy is made.
  */
 export class Upstream implements Candidate {
-  readonly spec: UpstreamSpec;
+  spec: UpstreamSpec;
   readonly id: string;
-  readonly weight: number;
+  weight: number;
   effectiveWeight: number;
   active = 0;
   ewmaMs = 0;
@@ -62,6 +62,12 @@ export class Upstream implements Candidate {
     this.weight = spec.weight;
     this.effectiveWeight = spec.weight;
     this.addedAt = addedAt;
+  }
+
+  /** A reload changed weight, limits or flags; live state (in flight, health, ejections) stays. */
+  update(spec: UpstreamSpec): void {
+    this.spec = spec;
+    this.weight = spec.weight;
   }
 
   /** May take a new request now (ignoring panic mode). */

@@ -20,6 +20,17 @@ const hostPort = z.string().transform((text, ctx) => {
   return { host: parsed.host, port: parsed.port };
 });
 
+/** Where to listen: like hostPort, but port 0 (any free port) is allowed. */
+const listenAddress = z.string().transform((text, ctx) => {
+  const match = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(text) ?? /^([A-Za-z0-9._-]+):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (match === null || port > 65535) {
+    ctx.addIssue({ code: "custom", message: `expected ADDR:PORT (IPv6 as [::1]:8080; port 0 = any free port), got "${text}"` });
+    return z.NEVER;
+  }
+  return { host: match[1]!, port };
+});
+
 /** An address or CIDR block of a proxy whose X-Forwarded-* headers we believe. */
 const cidr = z.string().refine(
   (text) => {
@@ -34,7 +45,7 @@ const cidr = z.string().refine(
 );
 
 const listenerSchema = z.strictObject({
-  address: hostPort,
+  address: listenAddress,
   /** HTTPS when present: PEM files, read at load time. */
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
 });
@@ -123,7 +134,7 @@ const retriesSchema = z.strictObject({
 });
 
 const adminSchema = z.strictObject({
-  address: hostPort.default({ host: "127.0.0.1", port: 9090 }),
+  address: listenAddress.default({ host: "127.0.0.1", port: 9090 }),
   /** Bearer token for write endpoints (drain); without it they are disabled. */
   token: z.string().min(16, "the admin token must be at least 16 characters").optional(),
 });

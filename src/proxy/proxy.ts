@@ -1,0 +1,393 @@
+/**
+ * The regional proxy process: listeners, upstream groups and their pools, active checks, admin API, reload
+ * (build aside, then swap; upstream objects survive so in-flight counts and health carry over) and graceful
+ * shutdown (/ready fails → stop accepting → wait for in-flight requests up to a deadline).
+ */
+import { once } from "node:events";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { Pool, type Dispatcher } from "undici";
+import { ErrorCodes, GslbError } from "../errors.ts";
+import { createProbe } from "../health/probes/registry.ts";
+import type { Probe } from "../health/probes/probe.ts";
+import type { RandomSource } from "./balancers/balancer.ts";
+import { createBalancer } from "./balancers/registry.ts";
+import { createAdminServer } from "./admin.ts";
+import { serverId, type ProxyConfig } from "./config/load.ts";
+import type { UpstreamGroupConfig } from "./config/schema.ts";
+import { handleRequest, type ForwardDeps, type ForwardSnapshot, type RouteTarget } from "./forward.ts";
+import { ActiveChecker } from "./health/active.ts";
+import { ProxyMetrics } from "./metrics.ts";
+import { UpstreamGroup, type Clock, type UpstreamSnapshot } from "./pool.ts";
+import { RetryBudget } from "./retry-budget.ts";
+import { Router } from "./router.ts";
+import { TrustedProxies } from "./trust.ts";
+import { handleUpgrade } from "./upgrade.ts";
+import type { Upstream, UpstreamSpec } from "./upstream.ts";
+
+export interface ProxyOptions {
+  readonly clock?: Clock;
+  readonly random?: RandomSource;
+  readonly logger?: Logger;
+}
+
+/** What /ready answers (the tier-1 `proxy` probe reads it). */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly healthy: number;
+  readonly total: number;
+  readonly capacity: number;
+  readonly draining: boolean;
+  readonly groups: Readonly<Record<string, { healthy: number; total: number; capacity: number; ready: boolean }>>;
+}
+
+export interface BoundAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+interface GroupRuntime {
+  readonly group: UpstreamGroup;
+  readonly config: UpstreamGroupConfig;
+  readonly checker: ActiveChecker | undefined;
+  readonly probe: Probe | undefined;
+}
+
+interface State {
+  readonly config: ProxyConfig;
+  readonly groups: ReadonlyMap<string, GroupRuntime>;
+  readonly snapshot: ForwardSnapshot;
+}
+
+export class RegionalProxy {
+  readonly metrics: ProxyMetrics;
+  private state: State;
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
+  private readonly logger: Logger | undefined;
+  private readonly pools = new Map<string, Pool>();
+  private readonly budget: RetryBudget;
+  private readonly servers: Server[] = [];
+  private admin: Server | undefined;
+  private shuttingDown = false;
+  private readonly oldGroups = new Set<UpstreamGroup>();
+
+  private constructor(config: ProxyConfig, options: ProxyOptions) {
+    this.clock = options.clock ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.logger = options.logger;
+    this.budget = new RetryBudget(config.retries.budget_percent, config.retries.min_concurrent);
+    this.metrics = new ProxyMetrics({
+      upstreams: () => this.upstreams(),
+      connections: (group, id) => this.connectionsOf(group, id),
+      ready: () => this.readiness().ready,
+    });
+    this.state = this.build(config, new Map());
+  }
+
+  /** Builds everything, binds every listener and the admin API. */
+  static async start(config: ProxyConfig, options: ProxyOptions = {}): Promise<RegionalProxy> {
+    const proxy = new RegionalProxy(config, options);
+    try {
+      for (const [i, listener] of config.listeners.entries()) {
+        await proxy.listen(listener.address, config.listenerTls[i]);
+      }
+      proxy.admin = createAdminServer(proxy, config.admin.token);
+      await bind(proxy.admin, config.admin.address);
+    } catch (error) {
+      await proxy.close();
+      throw error;
+    }
+    proxy.startCheckers(proxy.state);
+    return proxy;
+  }
+
+  get config(): ProxyConfig {
+    return this.state.config;
+  }
+
+  get listenAddresses(): BoundAddress[] {
+    return this.servers.map((s) => addressOf(s));
+  }
+
+  get adminAddress(): BoundAddress {
+    return addressOf(this.admin!);
+  }
+
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  groups(): UpstreamGroup[] {
+    return [...this.state.groups.values()].map((g) => g.group);
+  }
+
+  upstreams(): UpstreamSnapshot[] {
+    return this.groups().flatMap((g) => g.snapshot());
+  }
+
+  readiness(): Readiness {
+    let healthy = 0;
+    let total = 0;
+    let weighted = 0;
+    let ready = !this.shuttingDown;
+    const groups: Record<string, { healthy: number; total: number; capacity: number; ready: boolean }> = {};
+    for (const group of this.groups()) {
+      const r = group.readiness();
+      groups[group.name] = r;
+      healthy += r.healthy;
+      total += r.total;
+      weighted += r.capacity;
+      ready &&= r.ready;
+    }
+    const count = Object.keys(groups).length;
+    return { ready, healthy, total, capacity: count === 0 ? 0 : weighted / count, draining: this.shuttingDown, groups };
+  }
+
+  /** Admin API: drain one upstream (no new requests; removed once idle). False when unknown. */
+  drainUpstream(groupName: string, id: string): boolean {
+    const runtime = this.state.groups.get(groupName);
+    const upstream = runtime?.group.find(id);
+    if (runtime === undefined || upstream === undefined) return false;
+    runtime.group.drain(upstream);
+    this.logger?.info({ group: groupName, upstream: id, active: upstream.active }, "upstream draining");
+    return true;
+  }
+
+  /**
+   * Swaps in a new configuration. Listener addresses, TLS files and max_header_bytes are bound at start and
+   * need a restart; everything else (routes, upstreams, balancers, checks, timeouts, retries) applies at once.
+   */
+  reload(config: ProxyConfig): void {
+    const previous = this.state;
+    const next = this.build(config, previous.groups);
+    for (const [name, old] of previous.groups) {
+      old.checker?.stop();
+      void old.probe?.close?.();
+      this.oldGroups.add(old.group);
+      const kept = next.groups.get(name);
+      for (const upstream of [...old.group.members]) {
+        if (kept?.group.members.includes(upstream) !== true) old.group.drain(upstream);
+      }
+      if (old.group.members.length === 0) this.oldGroups.delete(old.group);
+    }
+    this.state = next;
+    this.budget.configure(config.retries.budget_percent, config.retries.min_concurrent);
+    this.applyServerTimeouts(config);
+    this.startCheckers(next);
+    this.logger?.info({ file: config.file, groups: next.groups.size }, "configuration reloaded");
+  }
+
+  /** SIGTERM: fail /ready, wait `shutdown_delay`, stop accepting, let in-flight requests finish up to `shutdown`. */
+  async shutdown(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    const { shutdown, shutdown_delay } = this.state.config.timeouts;
+    this.logger?.info({ inFlight: this.budget.activeRequests }, "shutting down: /ready fails now");
+    if (shutdown_delay > 0) await sleep(shutdown_delay);
+    const closed = this.servers.map((server) => {
+      const done = once(server, "close");
+      server.close();
+      server.closeIdleConnections();
+      return done;
+    });
+    const deadline = Date.now() + shutdown;
+    while (this.budget.activeRequests > 0 && Date.now() < deadline) await sleep(20);
+    for (const server of this.servers) server.closeAllConnections();
+    await Promise.all(closed);
+    await this.close();
+  }
+
+  /** Immediate stop (tests, and the end of `shutdown`). */
+  async close(): Promise<void> {
+    this.shuttingDown = true;
+    for (const runtime of this.state.groups.values()) {
+      runtime.checker?.stop();
+      await runtime.probe?.close?.();
+    }
+    for (const server of [...this.servers, ...(this.admin === undefined ? [] : [this.admin])]) {
+      server.closeAllConnections();
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    await Promise.all([...this.pools.values()].map((pool) => pool.destroy()));
+    this.pools.clear();
+  }
+
+  private async listen(address: BoundAddress, tls: ProxyConfig["listenerTls"][number]): Promise<void> {
+    const proto = tls === undefined ? "http" : "https";
+    const deps: ForwardDeps = {
+      snapshot: () => this.state.snapshot,
+      dispatcherFor: (upstream) => this.poolFor(upstream),
+      budget: this.budget,
+      observer: this.metrics,
+      proto,
+    };
+    const { timeouts, limits } = this.state.config;
+    const options = {
+      maxHeaderSize: limits.max_header_bytes,
+      headersTimeout: timeouts.client_header,
+      requestTimeout: timeouts.client_request,
+      keepAliveTimeout: timeouts.client_keep_alive,
+      // Node enforces the two timeouts above only at this interval (default 30 s): slowloris needs it short.
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, timeouts.client_header / 4)),
+    };
+    const server = tls === undefined ? createHttpServer(options) : createHttpsServer({ ...options, cert: tls.cert, key: tls.key });
+    server.on("request", (req, res) => {
+      if (this.shuttingDown) res.shouldKeepAlive = false;
+      handleRequest(deps, req, res);
+    });
+    server.on("upgrade", (req, socket, head) => handleUpgrade(deps, req, socket, head));
+    this.servers.push(server);
+    this.applyServerTimeouts(this.state.config);
+    await bind(server, address);
+  }
+
+  private applyServerTimeouts(config: ProxyConfig): void {
+    for (const server of this.servers) {
+      server.headersTimeout = config.timeouts.client_header;
+      server.requestTimeout = config.timeouts.client_request;
+      server.keepAliveTimeout = config.timeouts.client_keep_alive;
+      server.maxConnections = config.limits.max_client_connections;
+    }
+  }
+
+  private build(config: ProxyConfig, previous: ReadonlyMap<string, GroupRuntime>): State {
+    const groups = new Map<string, GroupRuntime>();
+    for (const [name, groupConfig] of Object.entries(config.upstreams)) {
+      groups.set(name, this.buildGroup(name, groupConfig, previous.get(name)));
+    }
+    const router = new Router<RouteTarget>(
+      config.routes.map((route) => {
+        const runtime = groups.get(route.upstream)!;
+        return { host: route.host, pathPrefix: route.path_prefix, target: { group: runtime.group, hash: runtime.config.hash } };
+      }),
+    );
+    const snapshot: ForwardSnapshot = {
+      route: (host, path) => router.match(host, path),
+      trust: new TrustedProxies(config.trusted_proxies),
+      tries: config.retries.tries,
+      upstreamHeaderMs: config.timeouts.upstream_header,
+      upstreamBodyMs: config.timeouts.upstream_body,
+    };
+    return { config, groups, snapshot };
+  }
+
+  private buildGroup(name: string, config: UpstreamGroupConfig, previous: GroupRuntime | undefined): GroupRuntime {
+    const group = new UpstreamGroup(
+      name,
+      createBalancer(config.balancer, { random: this.random }),
+      {
+        panicThresholdPercent: config.panic_threshold,
+        minHealthy: config.min_healthy,
+        outlier: {
+          consecutiveErrors: config.outlier.consecutive_errors,
+          baseEjectionMs: config.outlier.base_ejection,
+          maxEjectionMs: config.outlier.max_ejection,
+          maxEjectionPercent: config.outlier.max_ejection_percent,
+        },
+      },
+      this.clock,
+      {
+        onRemoved: (groupName, upstream) => this.onRemoved(groupName, upstream),
+        onPenalty: (groupName, upstream, verdict) => {
+          this.metrics.penalty(groupName, upstream);
+          this.logger?.warn({ group: groupName, upstream: upstream.id, verdict }, "upstream taken out by passive health");
+        },
+      },
+    );
+    for (const server of config.servers) {
+      const spec: UpstreamSpec = {
+        id: serverId(server.address),
+        host: server.address.host,
+        port: server.address.port,
+        tls: server.tls,
+        weight: server.weight,
+        backup: server.backup,
+        maxFails: server.max_fails,
+        failTimeoutMs: server.fail_timeout,
+        slowStartMs: server.slow_start,
+      };
+      const existing = previous?.group.find(spec.id);
+      if (existing !== undefined && !existing.draining) group.adopt(existing, spec);
+      else group.add(spec, previous === undefined);
+    }
+    let probe: Probe | undefined;
+    let checker: ActiveChecker | undefined;
+    if (config.health_check !== undefined) {
+      probe = createProbe("health_check", new Map([["health_check", config.health_check]]));
+      const run = probe.run.bind(probe);
+      checker = new ActiveChecker(group, run, config.health_check, (upstream, up, detail) =>
+        this.logger?.info({ group: name, upstream: upstream.id, up, detail }, "active health check changed state"),
+      );
+    }
+    return { group, config, checker, probe };
+  }
+
+  private startCheckers(state: State): void {
+    if (this.servers.length === 0) return;
+    for (const runtime of state.groups.values()) runtime.checker?.start();
+  }
+
+  private onRemoved(groupName: string, upstream: Upstream): void {
+    this.logger?.info({ group: groupName, upstream: upstream.id }, "upstream removed");
+    for (const old of this.oldGroups) if (old.members.length === 0) this.oldGroups.delete(old);
+    const key = poolKey(upstream.spec);
+    const stillUsed = [...this.state.groups.values()].some((g) => g.group.members.some((u) => poolKey(u.spec) === key));
+    const pool = this.pools.get(key);
+    if (!stillUsed && pool !== undefined) {
+      this.pools.delete(key);
+      void pool.close();
+    }
+  }
+
+  private poolFor(upstream: Upstream): Dispatcher {
+    const key = poolKey(upstream.spec);
+    let pool = this.pools.get(key);
+    if (pool === undefined) {
+      const config = this.state.config;
+      const groupConfig = [...this.state.groups.values()].find((g) => g.group.members.includes(upstream))?.config;
+      pool = new Pool(key, {
+        connections: groupConfig?.max_connections ?? 256,
+        connect: { timeout: config.timeouts.upstream_connect, rejectUnauthorized: false },
+        headersTimeout: config.timeouts.upstream_header,
+        bodyTimeout: config.timeouts.upstream_body,
+        keepAliveTimeout: 4_000,
+        pipelining: 1,
+      });
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  private connectionsOf(groupName: string, id: string): number {
+    const upstream = this.state.groups.get(groupName)?.group.find(id);
+    if (upstream === undefined) return 0;
+    return this.pools.get(poolKey(upstream.spec))?.stats.connected ?? 0;
+  }
+}
+
+function poolKey(spec: UpstreamSpec): string {
+  return `${spec.tls ? "https" : "http"}://${spec.id}`;
+}
+
+async function bind(server: Server, address: BoundAddress): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => reject(new GslbError(ErrorCodes.BIND_FAILED, `cannot listen on ${address.host}:${address.port}: ${error.message}`, { cause: error }));
+    server.once("error", onError);
+    server.listen(address.port, address.host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+function addressOf(server: Server): BoundAddress {
+  const info = server.address() as AddressInfo;
+  return { host: info.address, port: info.port };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

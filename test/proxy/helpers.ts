@@ -1,0 +1,67 @@
+/** Loopback backends and a proxy on port 0 for the integration tests. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { request as undiciRequest, Agent } from "undici";
+import { parseProxyConfig } from "../../src/proxy/config/load.ts";
+import { RegionalProxy, type ProxyOptions } from "../../src/proxy/proxy.ts";
+
+export interface Backend {
+  readonly name: string;
+  readonly server: Server;
+  readonly port: number;
+  readonly address: string;
+  /** Requests seen, in order. */
+  readonly seen: IncomingMessage[];
+  close(): Promise<void>;
+}
+
+export type BackendHandler = (req: IncomingMessage, res: ServerResponse, name: string) => void;
+
+/** Answers `name` (the body) unless `handler` takes over. `?delay=MS` delays the answer. */
+export const defaultHandler: BackendHandler = (req, res, name) => {
+  const delay = Number(new URL(req.url ?? "/", "http://x").searchParams.get("delay") ?? "0");
+  const answer = () => {
+    res.writeHead(200, { "content-type": "text/plain", "x-backend": name });
+    res.end(name);
+  };
+  if (delay > 0) setTimeout(answer, delay);
+  else answer();
+};
+
+export async function startBackend(name: string, handler: BackendHandler = defaultHandler): Promise<Backend> {
+  const seen: IncomingMessage[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req);
+    handler(req, res, name);
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    name,
+    server,
+    port,
+    address: `127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export async function startProxy(yaml: string, options: ProxyOptions = {}): Promise<RegionalProxy> {
+  return RegionalProxy.start(parseProxyConfig(yaml, "test.yaml"), options);
+}
+
+export const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+
+export async function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+  const response = await undiciRequest(`http://127.0.0.1:${port}${path}`, { dispatcher: agent, headers });
+  return { status: response.statusCode, body: await response.body.text(), headers: response.headers };
+}
+
+export function upstreamsYaml(backends: readonly Backend[], extra: (b: Backend, i: number) => string = () => ""): string {
+  return backends.map((b, i) => `      - address: ${b.address}\n${extra(b, i)}`).join("");
+}
