@@ -9,7 +9,7 @@
  *   POST   /drills/stop { name, by? }       → 200 { run } | 404 | 409
  */
 import { z } from "zod";
-import type { AdminHandler, AdminResponse } from "../admin/server.ts";
+import type { AdminApi, AdminHandler, AdminResponse } from "../admin/server.ts";
 import type { DrillRunner } from "./drills.ts";
 import { overrideRequestSchema, overrideScopeSchema } from "./override-schema.ts";
 import type { OverrideStore } from "./overrides.ts";
@@ -18,6 +18,15 @@ export interface HealthRoute {
   readonly method: "GET" | "POST" | "DELETE";
   readonly path: string;
   readonly handler: AdminHandler;
+}
+
+/** Registers routes on the admin API (POST and DELETE are writes: they need the bearer token). */
+export function mountRoutes(api: Pick<AdminApi, "get" | "post" | "delete">, routes: readonly HealthRoute[]): void {
+  for (const route of routes) {
+    if (route.method === "GET") api.get(route.path, route.handler);
+    else if (route.method === "POST") api.post(route.path, route.handler);
+    else api.delete(route.path, route.handler);
+  }
 }
 
 export function overrideRoutes(store: OverrideStore): HealthRoute[] {

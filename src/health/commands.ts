@@ -92,7 +92,7 @@ async function runCommand(
 }
 
 async function overrideAction({ positionals, values, api, io }: Invocation): Promise<number> {
-  const [verb, ...rest] = positionals;
+  const [verb = "", ...rest] = positionals;
   switch (verb) {
     case "list": {
       const reply = await api.call("GET", "/overrides");
@@ -122,7 +122,7 @@ async function overrideAction({ positionals, values, api, io }: Invocation): Pro
 }
 
 async function drillAction({ positionals, values, api, io }: Invocation): Promise<number> {
-  const [verb, ...rest] = positionals;
+  const [verb = "", ...rest] = positionals;
   switch (verb) {
     case "status": {
       const reply = await api.call("GET", "/drills");
