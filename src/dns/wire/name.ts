@@ -248,6 +248,8 @@ const MAX_TARGETS = 1024;
  * `mark()`/`rollback()` drop the targets of an RRset that was taken back out of the message.
  */
 export class NameCompressor {
+  /** False writes every name in full (canonical RDATA for tests and tools). */
+  compression = true;
   private readonly offsets = new Uint16Array(MAX_TARGETS);
   private readonly labelCounts = new Uint8Array(MAX_TARGETS);
   private count = 0;
@@ -277,6 +279,7 @@ export class NameCompressor {
    * (NO_SPACE when it would pass `limit`).
    */
   write(msg: Uint8Array, pos: number, limit: number, name: string, compress: boolean, register: boolean): number {
+    compress &&= this.compression;
     if (compress && this.questionAt >= 0 && name === this.questionName) {
       if (pos + 2 > limit) return NameError.NO_SPACE;
       msg[pos] = 0xc0 | (this.questionAt >>> 8);
