@@ -11,6 +11,12 @@ const ipAddress = z.string().refine((s) => parseIp(s) !== null, "not an IPv4 or 
 const hostName = z
   .string()
   .regex(/^([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)+$/i, "an absolute host name with the trailing dot");
+/** "192.0.2.1:8080", "[2001:db8::1]:8443", "probe.example.com.:80": a probe address with its own port. */
+const hostPort = z.string().refine((s) => {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(s);
+  if (match === null || Number(match[3]) > 65_535) return false;
+  return match[1] !== undefined ? parseIp(match[1]) !== null : parseIp(match[2]!) !== null || hostName.safeParse(match[2]).success;
+}, "an address, a host name with the trailing dot, or either with :port");
 const ttl = z.number().int().min(0).max(2_147_483_647);
 
 export const locationSchema = z.strictObject({
@@ -24,7 +30,7 @@ const targetFields = {
   /** Name of an entry in `checks`; no check = always up. */
   check: name.optional(),
   /** Where the check probes when it is not the answered address (NAT, VIP). */
-  probe: z.union([ipAddress, hostName]).optional(),
+  probe: z.union([ipAddress, hostName, hostPort]).optional(),
 };
 
 export const addressTargetSchema = z.strictObject({ address: ipAddress, ...targetFields });
