@@ -8,7 +8,7 @@ import { nameLabels, nameToText, parseName, parseRdata, rdataType, typeFromText,
 import type { Name, Rdata, RRset } from "../dns/types.ts";
 import { RRClass, RRType } from "../dns/types.ts";
 import type { Problem } from "../errors.ts";
-import { RECORD_VALUE_SHAPE, staticValues, zoneFileSchema } from "./schema.ts";
+import { RECORD_VALUE_SHAPE, recordValueSchema, staticValues, zoneFileSchema } from "./schema.ts";
 import type { RecordValue, ZoneFile } from "./schema.ts";
 import { checkZoneRules } from "./semantics.ts";
 import { formatPath, parseYaml } from "./yaml-source.ts";
@@ -44,7 +44,8 @@ export function parseZoneText(text: string, file: string): ZoneParse {
   const parsed = zoneFileSchema.safeParse(source.value);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) reportIssue(issue, [], report);
-    return { ok: false, problems };
+    checkValidParts(source.value, report);
+    return { ok: false, problems: sortProblems(problems) };
   }
   const origin = parseOrigin(parsed.data.zone, file, report);
   if (origin === undefined) return { ok: false, problems };
@@ -52,6 +53,35 @@ export function parseZoneText(text: string, file: string): ZoneParse {
   checkZoneRules(origin, entries, report);
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
   return { ok: true, zone: freezeZone(origin, file, entries) };
+}
+
+/**
+ * After a schema failure, still check the names and RDATA of the records that are well formed, so one run
+ * lists every problem. Rules across records are skipped: the records left out would make them misfire.
+ */
+function checkValidParts(value: unknown, report: ReportFn): void {
+  const zone = typeof value === "object" && value !== null && "zone" in value ? value.zone : undefined;
+  const records = lenientRecords(value);
+  if (typeof zone !== "string" || records === undefined) return;
+  const origin = parseName(zone.endsWith(".") ? zone : zone + ".", ".");
+  if (origin.ok) buildEntries({ zone: origin.value, ttl: 0, records }, origin.value, report);
+}
+
+function lenientRecords(value: unknown): ZoneFile["records"] | undefined {
+  if (typeof value !== "object" || value === null || !("records" in value)) return undefined;
+  const records: unknown = value.records;
+  if (typeof records !== "object" || records === null) return undefined;
+  const out: Record<string, Record<string, RecordValue>> = {};
+  for (const [owner, types] of Object.entries(records)) {
+    if (typeof types !== "object" || types === null) continue;
+    const valid: Record<string, RecordValue> = {};
+    for (const [type, recordValue] of Object.entries(types)) {
+      const checked = recordValueSchema.safeParse(recordValue);
+      if (checked.success) valid[type] = checked.data;
+    }
+    out[owner] = valid;
+  }
+  return out;
 }
 
 function sortProblems(problems: Problem[]): Problem[] {
