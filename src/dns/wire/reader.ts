@@ -124,6 +124,15 @@ function skipRecord(msg: Uint8Array, pos: number): number {
   return end > msg.length ? -1 : end;
 }
 
+/** RFC 8945 4.2 TSIG RDATA layout: algorithm, time (48 bits), fudge, MAC, original id, error, other. */
+function tsigWellFormed(msg: Uint8Array, pos: number, end: number): boolean {
+  const afterAlgorithm = readName(msg.subarray(0, end), pos, sink);
+  if (afterAlgorithm < 0 || afterAlgorithm + 10 > end) return false;
+  const afterMac = afterAlgorithm + 10 + readU16(msg, afterAlgorithm + 8);
+  if (afterMac + 6 > end) return false;
+  return afterMac + 6 + readU16(msg, afterMac + 4) === end;
+}
+
 /** Reads the OPT at `afterName` (its fixed part and options) into `opt`. */
 function readOpt(msg: Uint8Array, afterName: number, rdataEnd: number): OptionsFailure | null {
   opt.seen = true;
@@ -158,7 +167,9 @@ function readAdditional(msg: Uint8Array, pos: number, count: number, qname: stri
       // RFC 6891 6.1.2 (option lengths) and RFC 7871 7.1.1 (a malformed ECS) are FORMERR.
       if (failure !== null) return fail(Rcode.FORMERR, failure, msg, questionAt(msg, qname, qnameLower, questionEnd));
     } else if (type === TYPE_TSIG) {
-      return fail(RCODE_NOTAUTH, "TSIG", msg, questionAt(msg, qname, qnameLower, questionEnd));
+      // RFC 8945 5.2: we hold no keys, so a well-formed TSIG is NOTAUTH; a malformed one FORMERR (as NSD).
+      const rcode = tsigWellFormed(msg, afterName + 10, rdataEnd) ? RCODE_NOTAUTH : Rcode.FORMERR;
+      return fail(rcode, "TSIG", msg, questionAt(msg, qname, qnameLower, questionEnd));
     } else {
       // NSD: anything in the additional section other than OPT and TSIG makes the query malformed.
       return fail(Rcode.FORMERR, "unexpected additional record", msg, questionAt(msg, qname, qnameLower, questionEnd));

@@ -227,8 +227,16 @@ describe("decodeQuery: guard clauses (rcodes as NSD 4.6 gives them)", () => {
     },
     {
       name: "TSIG with a key we do not have",
-      packet: buildQuery({ arcount: 1, tail: [1, 0x6b, 0, ...u16(250), ...u16(255), 0, 0, 0, 0, ...u16(0)] }),
+      packet: buildQuery({ arcount: 1, tail: [1, 0x6b, 0, ...u16(250), ...u16(255), 0, 0, 0, 0, ...u16(19), 1, 0x61, 0, ...Array<number>(16).fill(0)] }),
       rcode: RCODE_NOTAUTH,
+      reason: "TSIG",
+      question: true,
+      opt: false,
+    },
+    {
+      name: "TSIG with a malformed RDATA",
+      packet: buildQuery({ arcount: 1, tail: [1, 0x6b, 0, ...u16(250), ...u16(255), 0, 0, 0, 0, ...u16(0)] }),
+      rcode: Rcode.FORMERR,
       reason: "TSIG",
       question: true,
       opt: false,
