@@ -186,7 +186,8 @@ function firstHalf(): Buffer {
 
 describe("reload", () => {
   const v1 = writeMmdb({ ipVersion: 4, networks: [{ network: "198.51.100.0/24", record: { country_code: "US" } }] });
-  const v2 = writeMmdb({ ipVersion: 4, networks: [{ network: "198.51.100.0/24", record: { country_code: "CA" } }] });
+  // A different size as well as content, so the watcher sees the change even within one mtime tick.
+  const v2 = writeMmdb({ ipVersion: 4, networks: [{ network: "198.51.100.0/24", record: { country_code: "CA", latitude: 45.5 } }] });
 
   it("serves the new file after a change, and keeps the old one when the new one is corrupt", () => {
     const file = fixture("reload.mmdb", v1);

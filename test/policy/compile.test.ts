@@ -97,6 +97,17 @@ describe("schema", () => {
     expect(policySectionsSchema.safeParse(sections).success).toBe(false);
   });
 
+  it.each(["10.0.0.2", "10.0.0.2:8080", "[2001:db8::2]:8443", "probe.example.com.", "probe.example.com.:80"])(
+    "accepts probe address %s",
+    (probe) => {
+      expect(policySectionsSchema.safeParse({ pools: { p: { targets: [{ address: "192.0.2.1", probe }] } } }).success).toBe(true);
+    },
+  );
+
+  it.each(["10.0.0.2:99999", "probe.example.com", "[10.0.0.2]x"])("rejects probe address %s", (probe) => {
+    expect(policySectionsSchema.safeParse({ pools: { p: { targets: [{ address: "192.0.2.1", probe }] } } }).success).toBe(false);
+  });
+
   it("fills the defaults", () => {
     const parsed = policySectionsSchema.parse({ pools: { p: a() }, policies: { w: { type: "weighted", pool: "p" } } });
     expect(parsed.pools["p"]!.targets[0]!.weight).toBe(1);
