@@ -7,6 +7,7 @@ import { once } from "node:events";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { Pool, type Dispatcher } from "undici";
 import { ErrorCodes, GslbError } from "../errors.ts";
@@ -73,6 +74,8 @@ export class RegionalProxy {
   private admin: Server | undefined;
   private shuttingDown = false;
   private readonly oldGroups = new Set<UpstreamGroup>();
+  /** Upgraded (WebSocket) connections: the HTTP server no longer tracks them. */
+  private readonly upgraded = new Set<Duplex>();
 
   private constructor(config: ProxyConfig, options: ProxyOptions) {
     this.clock = options.clock ?? Date.now;
@@ -207,6 +210,7 @@ export class RegionalProxy {
       runtime.checker?.stop();
       await runtime.probe?.close?.();
     }
+    for (const socket of this.upgraded) socket.destroy();
     for (const server of [...this.servers, ...(this.admin === undefined ? [] : [this.admin])]) {
       server.closeAllConnections();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -238,7 +242,11 @@ export class RegionalProxy {
       if (this.shuttingDown) res.shouldKeepAlive = false;
       handleRequest(deps, req, res);
     });
-    server.on("upgrade", (req, socket, head) => handleUpgrade(deps, req, socket, head));
+    server.on("upgrade", (req, socket, head) => {
+      this.upgraded.add(socket);
+      socket.once("close", () => this.upgraded.delete(socket));
+      handleUpgrade(deps, req, socket, head);
+    });
     this.servers.push(server);
     this.applyServerTimeouts(this.state.config);
     await bind(server, address);

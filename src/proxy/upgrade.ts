@@ -63,10 +63,16 @@ export function handleUpgrade(deps: ForwardDeps, req: IncomingMessage, socket: D
 }
 
 function splice(client: Duplex, upstream: Duplex, responseHead: string, clientHead: Buffer): void {
-  upstream.on("error", () => client.destroy());
-  client.on("error", () => upstream.destroy());
-  upstream.on("close", () => client.destroy());
-  client.on("close", () => upstream.destroy());
+  // Both sockets allow half-open: one side's end must tear down the pair, or both linger forever.
+  const teardown = (): void => {
+    client.destroy();
+    upstream.destroy();
+  };
+  for (const socket of [client, upstream]) {
+    socket.on("error", teardown);
+    socket.on("end", teardown);
+    socket.on("close", teardown);
+  }
   client.write(responseHead);
   if (clientHead.length > 0) upstream.write(clientHead);
   upstream.pipe(client);

@@ -65,3 +65,44 @@ export async function get(port: number, path: string, headers: Record<string, st
 export function upstreamsYaml(backends: readonly Backend[], extra: (b: Backend, i: number) => string = () => ""): string {
   return backends.map((b, i) => `      - address: ${b.address}\n${extra(b, i)}`).join("");
 }
+
+/** Raw socket exchange: writes `chunks` (with `gapMs` between them), resolves with all bytes read and whether the server closed. */
+export async function rawExchange(port: number, chunks: readonly string[], gapMs = 0, maxMs = 5_000): Promise<{ text: string; closedByServer: boolean; chunksSent: number }> {
+  const { connect } = await import("node:net");
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    let text = "";
+    let sent = 0;
+    let closed = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      clearTimeout(timer);
+      clearTimeout(cap);
+      socket.destroy();
+      resolve({ text, closedByServer: closed, chunksSent: sent });
+    };
+    const cap = setTimeout(finish, maxMs);
+    socket.on("data", (d) => (text += d.toString("latin1")));
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      closed = true;
+      finish();
+    });
+    const sendNext = () => {
+      if (closed || sent >= chunks.length) return;
+      socket.write(chunks[sent++]!);
+      if (sent < chunks.length) timer = setTimeout(sendNext, gapMs);
+    };
+    socket.on("connect", sendNext);
+  });
+}
+
+/** Polls `check` until it returns true or `ms` pass; returns the last result. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 5_000, every = 20): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, every));
+  }
+  return check();
+}
