@@ -115,7 +115,7 @@ describe("bodies, errors and retries", () => {
   });
 
   it.each([
-    { method: "GET", body: undefined, expected: { status: 200, body: "good", badSaw: 1 } },
+    { method: "GET", body: null, expected: { status: 200, body: "good", badSaw: 1 } },
     { method: "POST", body: "x=1", expected: { status: 503, body: "bad", badSaw: 1 } },
     { method: "PUT", body: "x=1", expected: { status: 503, body: "bad", badSaw: 1 } },
   ])("a 503 is retried elsewhere for $method only when replay is safe", async ({ method, body, expected }) => {
