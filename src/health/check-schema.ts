@@ -146,3 +146,13 @@ export type TcpCheck = z.infer<typeof tcpCheckSchema>;
 export type DnsCheck = z.infer<typeof dnsCheckSchema>;
 export type ProxyCheck = z.infer<typeof proxyCheckSchema>;
 export type CompositeCheck = z.infer<typeof compositeCheckSchema>;
+
+/** Issues of one check definition, paths relative to it: for the zone loader's `validateCheck` hook. */
+export function checkDefinitionIssues(definition: unknown): { path: (string | number)[]; reason: string }[] {
+  const parsed = checkSchema.safeParse(definition);
+  if (parsed.success) return [];
+  return parsed.error.issues.map((issue) => ({
+    path: issue.path.filter((s): s is string | number => typeof s !== "symbol"),
+    reason: issue.message,
+  }));
+}

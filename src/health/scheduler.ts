@@ -20,7 +20,7 @@ import { Tracker, type SavedTargetState, type TrackerSnapshot, type Transition }
 /** One thing to probe: a check (by its global name) against a probe address ("10.0.0.1", "[::1]:8080"). */
 export interface HealthTargetSpec {
   readonly check: string;
-  readonly probeAddress: string;
+  readonly address: string;
 }
 
 export type ProbeFactory = (checkName: string, checks: CheckLookup) => Probe;
@@ -147,7 +147,7 @@ export class Scheduler {
   }
 
   /** Every probed key with its spec. */
-  targets(): { key: string; check: string; probeAddress: string }[] {
+  targets(): { key: string; check: string; address: string }[] {
     return [...this.entries.values()].map((e) => ({ key: e.key, ...e.spec }));
   }
 
@@ -161,9 +161,9 @@ export class Scheduler {
   private validate(specs: readonly HealthTargetSpec[], checks: CheckLookup): Map<string, HealthTargetSpec> {
     const wanted = new Map<string, HealthTargetSpec>();
     for (const spec of specs) {
-      if (!checks.has(spec.check)) throw usage(`unknown check "${spec.check}" for ${spec.probeAddress}`);
-      if (parseProbeAddress(spec.probeAddress) === undefined) throw usage(`bad probe address "${spec.probeAddress}"`);
-      wanted.set(targetKey(spec.check, spec.probeAddress), spec);
+      if (!checks.has(spec.check)) throw usage(`unknown check "${spec.check}" for ${spec.address}`);
+      if (parseProbeAddress(spec.address) === undefined) throw usage(`bad probe address "${spec.address}"`);
+      wanted.set(targetKey(spec.check, spec.address), spec);
     }
     return wanted;
   }
@@ -173,7 +173,7 @@ export class Scheduler {
     const entry: Entry = {
       key,
       spec,
-      target: parseProbeAddress(spec.probeAddress)!,
+      target: parseProbeAddress(spec.address)!,
       check,
       probe: this.acquireProbe(spec.check, checks),
       tracker: new Tracker({ rise: check.rise, fall: check.fall, initial: this.initial }, this.timers.now(), this.saved.get(key)),
@@ -290,7 +290,7 @@ export class Scheduler {
         event: "health_change",
         target: entry.key,
         check: entry.spec.check,
-        address: entry.spec.probeAddress,
+        address: entry.spec.address,
         from: transition.from,
         to: transition.to,
         detail: transition.detail,

@@ -66,3 +66,13 @@ describe("check references", () => {
     expect(() => createProbe([...checks.keys()][0]!, checks)).toThrow(GslbError);
   });
 });
+
+describe("checkDefinitionIssues", () => {
+  it("is empty for a valid check and locates each problem of a bad one", async () => {
+    const { checkDefinitionIssues } = await import("../../src/health/check-schema.ts");
+    expect(checkDefinitionIssues({ kind: "tcp", port: 80 })).toEqual([]);
+    expect(checkDefinitionIssues({ kind: "http", expect: [200, "9"], rise: 0 }).map((i) => i.path.join("."))).toEqual(
+      expect.arrayContaining(["expect.1", "rise"]),
+    );
+  });
+});

@@ -37,7 +37,7 @@ describe("real-time failover of an HTTP backend", () => {
     const address = `127.0.0.1:${port}`;
     const key = targetKey("web", address);
     try {
-      scheduler.setTargets([{ check: "web", probeAddress: address }], checks);
+      scheduler.setTargets([{ check: "web", address: address }], checks);
       await waitFor(scheduler, key, "up");
 
       const killedAt = Date.now();

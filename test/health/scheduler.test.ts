@@ -63,7 +63,7 @@ function setup(options: Partial<SchedulerOptions> = {}) {
   return { timers, net, logs, scheduler };
 }
 
-const spec = (address: string, check = "web"): HealthTargetSpec => ({ check, probeAddress: address });
+const spec = (address: string, check = "web"): HealthTargetSpec => ({ check, address: address });
 
 describe("scheduler", () => {
   it("probes each (check, address) once however many records share it", async () => {

@@ -14,8 +14,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const checks = new Map([["web", checkSchema.parse({ kind: "http", interval: "1s", timeout: "500ms", jitter: 0, rise: 2, fall: 3 })]]);
 const specs = [
-  { check: "web", probeAddress: "10.0.0.1:80" },
-  { check: "web", probeAddress: "10.0.0.2:80" },
+  { check: "web", address: "10.0.0.1:80" },
+  { check: "web", address: "10.0.0.2:80" },
 ];
 
 function probes(up: Map<string, boolean>): () => Probe {
