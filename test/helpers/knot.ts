@@ -12,7 +12,17 @@ export interface KnotServer {
 }
 
 /** Starts Knot DNS (Debian `knot`) on 127.0.0.1 serving the given master files; stopped by PID. */
-export async function startKnot(zones: readonly { origin: string; text: string }[]): Promise<KnotServer> {
+export interface KnotOptions {
+  /** UDP and TCP worker threads (benchmarks use 1: one core, like gslb). */
+  readonly workers?: number;
+  /** Pin knotd to this CPU list with taskset. */
+  readonly cpu?: string;
+}
+
+export async function startKnot(
+  zones: readonly { origin: string; text: string }[],
+  options: KnotOptions = {},
+): Promise<KnotServer> {
   const dir = mkdtempSync(join(tmpdir(), "gslb-knot-"));
   const port = await freePort();
   const zoneConf = zones
@@ -27,6 +37,9 @@ export async function startKnot(zones: readonly { origin: string; text: string }
     `    rundir: "${dir}"`,
     `    pidfile: "${join(dir, "knotd.pid")}"`,
     `    listen: 127.0.0.1@${port}`,
+    ...(options.workers === undefined
+      ? []
+      : [`    udp-workers: ${options.workers}`, `    tcp-workers: ${options.workers}`, "    background-workers: 1"]),
     "log:",
     "  - target: stderr",
     "    any: error",
@@ -36,7 +49,11 @@ export async function startKnot(zones: readonly { origin: string; text: string }
     zoneConf,
   ].join("\n");
   writeFileSync(join(dir, "knot.conf"), conf);
-  const child: ChildProcess = spawn("knotd", ["-c", join(dir, "knot.conf")], { stdio: ["ignore", "ignore", "pipe"] });
+  const args = ["-c", join(dir, "knot.conf")];
+  const child: ChildProcess =
+    options.cpu === undefined
+      ? spawn("knotd", args, { stdio: ["ignore", "ignore", "pipe"] })
+      : spawn("taskset", ["-c", options.cpu, "knotd", ...args], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -1,0 +1,146 @@
+/**
+ * `make bench`: dnsperf against gslb and against Knot serving the same zone, in the same run, each server
+ * pinned to one core (taskset) and dnsperf to the other. Prints QPS of both and the ratio.
+ * Bounded: each run lasts BENCH_SECONDS (default 10) and everything started is stopped by PID.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir, availableParallelism } from "node:os";
+import { join, resolve } from "node:path";
+import { startKnot } from "../../test/helpers/knot.ts";
+import { freePort } from "../../test/helpers/free-port.ts";
+import { waitForDns } from "../../test/helpers/knot.ts";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const SECONDS = Number(process.env["BENCH_SECONDS"] ?? "10");
+const ZONE_FILE = join(ROOT, "test/conformance/zones/shop.test.zone");
+const ORIGIN = "shop.test.";
+
+interface Result {
+  readonly server: string;
+  readonly qps: number;
+  readonly lost: number;
+  readonly avgLatencyMs: number;
+}
+
+const STATIC_QUERIES = [
+  "www A",
+  "www AAAA",
+  "mail A",
+  "ns1 A",
+  "@ MX",
+  "@ SOA",
+  "api A",
+  "anything.apps A",
+  "nonexistent A",
+  "www TXT",
+  "host.eu A",
+  "_sip._tcp SRV",
+];
+
+function queryFile(dir: string): string {
+  const lines = STATIC_QUERIES.map((q) => {
+    const [name, type] = q.split(" ");
+    return `${name === "@" ? ORIGIN : `${name}.${ORIGIN}`} ${type}`;
+  });
+  const file = join(dir, "queries.txt");
+  writeFileSync(file, lines.join("\n") + "\n");
+  return file;
+}
+
+const cores = availableParallelism();
+const serverCpu = "0";
+const clientCpu = cores > 1 ? "1" : "0";
+
+function pinned(cpu: string, cmd: string, args: string[]): [string, string[]] {
+  return hasCommand("taskset") ? ["taskset", ["-c", cpu, cmd, ...args]] : [cmd, args];
+}
+
+function hasCommand(cmd: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+}
+
+function runDnsperf(label: string, port: number, file: string, extra: string[] = []): Result {
+  process.stderr.write(`bench: dnsperf → ${label} for ${SECONDS}s …\n`);
+  const [cmd, args] = pinned(clientCpu, "dnsperf", [
+    "-s", "127.0.0.1", "-p", String(port), "-d", file, "-l", String(SECONDS), "-c", "8", "-q", "500", "-t", "2",
+    ...extra,
+  ]);
+  const out = spawnSync(cmd, args, { encoding: "utf8", timeout: (SECONDS + 30) * 1000 });
+  const text = `${out.stdout}${out.stderr}`;
+  const qps = Number(/Queries per second:\s+([\d.]+)/.exec(text)?.[1] ?? "0");
+  const lost = Number(/Queries lost:\s+(\d+)/.exec(text)?.[1] ?? "0");
+  const avgLatencyMs = Number(/Average Latency \(s\):\s+([\d.]+)/.exec(text)?.[1] ?? "0") * 1000;
+  if (qps === 0) process.stderr.write(text);
+  return { server: label, qps, lost, avgLatencyMs };
+}
+
+async function startGslb(zonesDir: string): Promise<{ port: number; child: ChildProcess }> {
+  const port = await freePort();
+  const [cmd, args] = pinned(serverCpu, process.execPath, [
+    join(ROOT, "src/cli.ts"), "serve", "--zones", zonesDir, "--dns", `127.0.0.1:${port}`, "--admin", "off",
+    "--log-level", "warn", "--no-watch",
+  ]);
+  const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "inherit"] });
+  await waitForDns("127.0.0.1", port, ORIGIN, () => "gslb did not start");
+  return { port, child };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+async function main(): Promise<void> {
+  for (const tool of ["dnsperf", "knotd"]) {
+    if (!hasCommand(tool)) throw new Error(`${tool} is missing: run scripts/install-debian-tools.sh bench`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), "gslb-bench-"));
+  try {
+    const zonesDir = join(dir, "zones");
+    mkdirSync(zonesDir);
+    const imported = spawnSync(process.execPath, [join(ROOT, "src/cli.ts"), "import", ZONE_FILE, "--origin", ORIGIN], {
+      encoding: "utf8",
+    });
+    if (imported.status !== 0) throw new Error(`gslb import failed: ${imported.stderr}`);
+    writeFileSync(join(zonesDir, "shop.test.yaml"), imported.stdout);
+    const file = queryFile(dir);
+
+    const results: Result[] = [];
+    const gslb = await startGslb(zonesDir);
+    try {
+      results.push(runDnsperf("gslb (static)", gslb.port, file));
+    } finally {
+      await stop(gslb.child);
+    }
+    const knot = await startKnot([{ origin: ORIGIN, text: readFileSync(ZONE_FILE, "utf8") }], {
+      workers: 1,
+      cpu: serverCpu,
+    });
+    try {
+      results.push(runDnsperf("knot (static)", knot.port, file));
+    } finally {
+      await knot.stop();
+    }
+    report(results);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function report(results: readonly Result[]): void {
+  const rows = results.map(
+    (r) => `${r.server.padEnd(18)} ${r.qps.toFixed(0).padStart(9)} qps  lost ${String(r.lost).padStart(6)}  avg ${r.avgLatencyMs.toFixed(2)} ms`,
+  );
+  const gslb = results.find((r) => r.server === "gslb (static)");
+  const knot = results.find((r) => r.server === "knot (static)");
+  process.stdout.write(`\nDNS benchmark (${SECONDS}s each, server on cpu ${serverCpu}, dnsperf on cpu ${clientCpu})\n`);
+  process.stdout.write(rows.join("\n") + "\n");
+  if (gslb !== undefined && knot !== undefined && knot.qps > 0) {
+    process.stdout.write(`ratio gslb/knot (static): ${(gslb.qps / knot.qps).toFixed(3)}\n`);
+  }
+}
+
+await main();

@@ -1,0 +1,166 @@
+/**
+ * `gslb serve` assembled: zone store (+ watcher, SIGHUP), query handler, UDP+TCP listeners on every address,
+ * admin API with /metrics. The returned handle closes everything; tests start it in-process on port 0.
+ */
+import type { Registry } from "prom-client";
+import { ErrorCodes, GslbError, formatProblem } from "./errors.ts";
+import type { ServeOptions } from "./config/serve-options.ts";
+import { parseHostPort } from "./dns/server/transport.ts";
+import { newListenerStats, type ListenerStats } from "./dns/server/transport.ts";
+import { newAnswerStats, type AnswerStats } from "./dns/server/stats.ts";
+import { createQueryHandler } from "./dns/server/handle-query.ts";
+import { listenUdp, type UdpListener } from "./dns/server/udp.ts";
+import { listenTcp, type TcpListener } from "./dns/server/tcp.ts";
+import { ZoneStore, type ZoneEvent } from "./zones/store.ts";
+import { watchZones, type ZoneWatcher } from "./zones/watch.ts";
+import { AdminApi, listenAdmin, type AdminListener } from "./admin/server.ts";
+import { createRegistry, registerDnsMetrics } from "./admin/metrics.ts";
+import { registerZoneRoutes, ZoneMetrics } from "./admin/zones.ts";
+import type { Logger } from "./log.ts";
+
+export interface RunningServer {
+  readonly dns: readonly { host: string; port: number }[];
+  readonly admin: { host: string; port: number } | null;
+  readonly store: ZoneStore;
+  readonly registry: Registry;
+  readonly answers: AnswerStats;
+  readonly listeners: ListenerStats;
+  /** Re-read the zone files now (what SIGHUP does). */
+  reload(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServeOptions, log: Logger): Promise<RunningServer> {
+  const registry = createRegistry();
+  const zoneMetrics = new ZoneMetrics(registry);
+  const onEvent = (event: ZoneEvent): void => {
+    zoneMetrics.record(event);
+    logZoneEvent(log, event);
+  };
+  const { store, report } = await ZoneStore.open(options.zones, { onEvent });
+  if (report.zones === 0) {
+    throw new GslbError(
+      ErrorCodes.ZONE_INVALID,
+      `no valid zone in ${options.zones}:\n${report.problems.map(formatProblem).join("\n")}`,
+    );
+  }
+
+  const answers = newAnswerStats();
+  const listeners = newListenerStats();
+  registerDnsMetrics(registry, answers, listeners);
+  const handler = createQueryHandler(() => store.current(), handlerOptions(options), answers);
+
+  const udp: UdpListener[] = [];
+  const tcp: TcpListener[] = [];
+  const closers: (() => Promise<void> | void)[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close();
+  };
+  try {
+    for (const address of options.dns) {
+      const { host, port } = parseHostPort(address)!;
+      const u = await bind(address, () => listenUdp(host, port, handler, listeners));
+      udp.push(u);
+      closers.push(() => u.close());
+      // TCP on the port UDP got, so that port 0 gives one port for both.
+      const t = await bind(address, () =>
+        listenTcp(host, u.address.port, handler, listeners, {
+          idleTimeoutMs: options.tcpIdleTimeoutMs,
+          messageDeadlineMs: options.tcpMessageDeadlineMs,
+          maxConnections: options.tcpMaxConnections,
+          maxQueriesPerConnection: 0,
+          maxPendingWriteBytes: 1024 * 1024,
+        }),
+      );
+      tcp.push(t);
+      closers.push(() => t.close());
+    }
+
+    let watcher: ZoneWatcher | null = null;
+    if (options.watch) {
+      watcher = watchZones(options.zones, store, {
+        onError: (err) => log.error({ err }, "zone watch failed; send SIGHUP to reload"),
+      });
+      const w = watcher;
+      closers.push(() => w.close());
+    }
+
+    let admin: AdminListener | null = null;
+    if (options.admin !== "off") {
+      const api = new AdminApi(options.adminToken);
+      api.get("/metrics", async () => ({
+        status: 200,
+        body: await registry.metrics(),
+        contentType: registry.contentType,
+      }));
+      registerZoneRoutes(api, store);
+      const { host, port } = parseHostPort(options.admin)!;
+      admin = await bind(options.admin, () => listenAdmin(api, host, port));
+      const a = admin;
+      closers.push(() => a.close());
+    }
+
+    log.info(
+      {
+        dns: udp.map((u) => `${u.address.host}:${u.address.port}`),
+        admin: admin === null ? null : `${admin.address.host}:${admin.address.port}`,
+        zones: store.zones().map((z) => z.origin),
+      },
+      "serving",
+    );
+    return {
+      dns: udp.map((u) => u.address),
+      admin: admin?.address ?? null,
+      store,
+      registry,
+      answers,
+      listeners,
+      reload: async () => {
+        await store.reload();
+      },
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+function handlerOptions(options: ServeOptions): Parameters<typeof createQueryHandler>[1] {
+  return {
+    udpPayloadCap: options.udpPayloadCap,
+    nsid: options.nsid === undefined ? null : Buffer.from(options.nsid, "utf8"),
+    identity: options.identity === "off" ? null : options.identity,
+    version: options.version === "off" ? null : options.version,
+  };
+}
+
+async function bind<T>(address: string, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new GslbError(
+      ErrorCodes.BIND_FAILED,
+      `cannot listen on ${address}: ${reason} (is another server on that port? choose another with --dns/--admin)`,
+      { cause: err },
+    );
+  }
+}
+
+function logZoneEvent(log: Logger, event: ZoneEvent): void {
+  switch (event.type) {
+    case "loaded":
+      log.info({ file: event.file, zone: event.zone, serial: event.serial }, "zone loaded");
+      return;
+    case "removed":
+      log.info({ file: event.file, zone: event.zone }, "zone removed");
+      return;
+    case "rejected":
+      log.error(
+        { file: event.file, servingPrevious: event.servingPrevious, problems: event.problems.map(formatProblem) },
+        event.servingPrevious ? "zone file rejected; serving its last good version" : "zone file rejected",
+      );
+      return;
+  }
+}
