@@ -28,20 +28,20 @@ export const defaultHandler: BackendHandler = (req, res, name) => {
   else answer();
 };
 
-export async function startBackend(name: string, handler: BackendHandler = defaultHandler): Promise<Backend> {
+export async function startBackend(name: string, handler: BackendHandler = defaultHandler, port = 0): Promise<Backend> {
   const seen: IncomingMessage[] = [];
   const server = createServer((req, res) => {
     seen.push(req);
     handler(req, res, name);
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
     name,
     server,
-    port,
-    address: `127.0.0.1:${port}`,
+    port: bound,
+    address: `127.0.0.1:${bound}`,
     seen,
     close: () =>
       new Promise<void>((resolve) => {
@@ -60,6 +60,25 @@ export const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
 export async function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   const response = await undiciRequest(`http://127.0.0.1:${port}${path}`, { dispatcher: agent, headers });
   return { status: response.statusCode, body: await response.body.text(), headers: response.headers };
+}
+
+/** Runs `total` GETs of `path` with `concurrency` workers; returns the responses in completion order. */
+export async function load(port: number, total: number, concurrency: number, path = "/"): Promise<{ status: number; body: string }[]> {
+  const results: { status: number; body: string }[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      next++;
+      const r = await get(port, path).catch((error: unknown) => ({ status: 0, body: String(error), headers: {} }));
+      results.push({ status: r.status, body: r.body });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return results;
+}
+
+export function shares(results: readonly { body: string }[], names: readonly string[]): number[] {
+  return names.map((n) => results.filter((r) => r.body === n).length / results.length);
 }
 
 export function upstreamsYaml(backends: readonly Backend[], extra: (b: Backend, i: number) => string = () => ""): string {
