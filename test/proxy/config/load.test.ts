@@ -110,3 +110,13 @@ describe("loadProxyConfig", () => {
     await expect(loadProxyConfig(join(dir, "missing.yaml"))).rejects.toThrow(/missing\.yaml:0: \(root\): cannot read/);
   });
 });
+
+describe("examples/proxy", () => {
+  it("every example configuration is valid", async () => {
+    const { readdirSync } = await import("node:fs");
+    const dir = new URL("../../../examples/proxy/", import.meta.url).pathname;
+    const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) await expect(loadProxyConfig(join(dir, file))).resolves.toBeDefined();
+  });
+});
