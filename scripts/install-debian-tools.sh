@@ -15,6 +15,8 @@ missing=()
 for c in "${!cmd_pkg[@]}"; do
   command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || missing+=("${cmd_pkg[$c]}")
 done
+# dnspython, the independent decoder the codec and conformance tests check against (Debian's python3).
+/usr/bin/python3 -c 'import dns.message' >/dev/null 2>&1 || missing+=(python3-dnspython)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "install-debian-tools: installing ${missing[*]}" >&2
 sudo_cmd=""

@@ -64,13 +64,19 @@ def summary(resp):
 def main():
     job = json.load(sys.stdin)
     differences = []
+    errors = {"a": 0, "b": 0}
+    rcodes = {}
     for q in job["queries"]:
         sa, sb = summary(ask(job["a"], q)), summary(ask(job["b"], q))
+        errors["a"] += "error" in sa
+        errors["b"] += "error" in sb
+        rcodes[sa.get("rcode", "error")] = rcodes.get(sa.get("rcode", "error"), 0) + 1
         if sa != sb:
             keys = sorted(k for k in set(sa) | set(sb) if sa.get(k) != sb.get(k))
             differences.append({"query": q, "fields": keys, "a": {k: sa.get(k) for k in keys},
                                 "b": {k: sb.get(k) for k in keys}})
-    json.dump({"compared": len(job["queries"]), "differences": differences}, sys.stdout, indent=1)
+    json.dump({"compared": len(job["queries"]), "errors": errors, "rcodes": rcodes, "differences": differences},
+              sys.stdout, indent=1)
 
 
 if __name__ == "__main__":
