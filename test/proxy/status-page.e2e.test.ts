@@ -45,7 +45,8 @@ ${upstreamsYaml(backends, (_b, i) => `        weight: ${i + 1}\n`)}`);
     const rows = page.locator("tr.upstream");
     expect(await rows.count()).toBe(2);
     expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-state")))).toEqual(["up", "up"]);
-    expect(await page.locator(`tr[data-id="${backends[0]!.address}"]`).evaluate("(tr) => getComputedStyle(tr).backgroundColor")).toBe("rgb(192, 255, 192)");
+    const colour = `getComputedStyle(document.querySelector('tr[data-id="${backends[0]!.address}"]')).backgroundColor`;
+    expect(await page.evaluate(colour)).toBe("rgb(192, 255, 192)");
     expect(await page.locator(`caption`).textContent()).toContain("web — 2/2 healthy");
 
     proxy.drainUpstream("web", backends[0]!.address);
