@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { startKnot } from "../../test/helpers/knot.ts";
 import { freePort } from "../../test/helpers/free-port.ts";
 import { waitForDns } from "../../test/helpers/knot.ts";
+import { POLICY_ORIGIN, policyQueriesBinary, policyZoneYaml } from "./policy-zone.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SECONDS = Number(process.env["BENCH_SECONDS"] ?? "10");
@@ -18,6 +19,8 @@ const ORIGIN = "shop.test.";
 
 interface Result {
   readonly server: string;
+  /** Share of one core the prober used with no query load, when measured. */
+  readonly probeCpu?: number;
   readonly qps: number;
   readonly lost: number;
   readonly avgLatencyMs: number;
@@ -75,14 +78,14 @@ function runDnsperf(label: string, port: number, file: string, extra: string[] =
   return { server: label, qps, lost, avgLatencyMs };
 }
 
-async function startGslb(zonesDir: string): Promise<{ port: number; child: ChildProcess }> {
+async function startGslb(zonesDir: string, origin = ORIGIN): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
   const [cmd, args] = pinned(serverCpu, process.execPath, [
     join(ROOT, "src/cli.ts"), "serve", "--zones", zonesDir, "--dns", `127.0.0.1:${port}`, "--admin", "off",
-    "--log-level", "warn", "--no-watch",
+    "--log-level", "warn", "--no-watch", "--state-dir", join(zonesDir, "..", "state"), "--health-start", "assume-up",
   ]);
   const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "inherit"] });
-  await waitForDns("127.0.0.1", port, ORIGIN, () => "gslb did not start");
+  await waitForDns("127.0.0.1", port, origin, () => "gslb did not start");
   return { port, child };
 }
 
@@ -115,6 +118,7 @@ async function main(): Promise<void> {
     } finally {
       await stop(gslb.child);
     }
+    results.push(...(await policyRuns(dir)));
     const knot = await startKnot([{ origin: ORIGIN, text: readFileSync(ZONE_FILE, "utf8") }], {
       workers: 1,
       cpu: serverCpu,
@@ -130,6 +134,71 @@ async function main(): Promise<void> {
   }
 }
 
+/** Policy answers (geo with ECS, weighted, failover, latency), alone and while 1,000 targets are probed every 1 s. */
+async function policyRuns(dir: string): Promise<Result[]> {
+  const results: Result[] = [];
+  const queries = join(dir, "policy-queries.bin");
+  writeFileSync(queries, policyQueriesBinary(20_000));
+  const plainDir = join(dir, "policy-zones");
+  mkdirSync(plainDir);
+  writeFileSync(join(plainDir, "bench.test.yaml"), policyZoneYaml());
+  const plain = await startGslb(plainDir, POLICY_ORIGIN);
+  try {
+    results.push(runDnsperf("gslb (policy)", plain.port, queries, ["-B"]));
+  } finally {
+    await stop(plain.child);
+  }
+
+  const targets = Number(process.env["BENCH_PROBED_TARGETS"] ?? "1000");
+  const [cmd, args] = pinned(clientCpu, process.execPath, [join(ROOT, "scripts/bench/tcp-ports.ts"), String(targets)]);
+  const listener = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const ports = await firstLine(listener);
+    const probedDir = join(dir, "probed-zones");
+    mkdirSync(probedDir);
+    writeFileSync(join(probedDir, "bench.test.yaml"), policyZoneYaml(JSON.parse(ports) as number[]));
+    const probed = await startGslb(probedDir, POLICY_ORIGIN);
+    try {
+      await sleep(3000); // let the first probe rounds settle
+      const idle = await cpuShare(probed.child.pid!, 5000);
+      process.stderr.write(`bench: ${targets} targets probed every 1 s use ${(idle * 100).toFixed(1)} % of one core (no queries)\n`);
+      results.push({ ...runDnsperf(`gslb (policy+probes)`, probed.port, queries, ["-B"]), probeCpu: idle });
+    } finally {
+      await stop(probed.child);
+    }
+  } finally {
+    await stop(listener);
+  }
+  return results;
+}
+
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    let text = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      text += d.toString();
+      const nl = text.indexOf("\n");
+      if (nl >= 0) resolvePromise(text.slice(0, nl));
+    });
+    child.once("exit", () => reject(new Error("port listener exited")));
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The share of one core a process used over `ms` (utime + stime from /proc). */
+async function cpuShare(pid: number, ms: number): Promise<number> {
+  const ticks = (): number => {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  };
+  const before = ticks();
+  await sleep(ms);
+  return ((ticks() - before) / 100) / (ms / 1000);
+}
+
 function report(results: readonly Result[]): void {
   const rows = results.map(
     (r) => `${r.server.padEnd(18)} ${r.qps.toFixed(0).padStart(9)} qps  lost ${String(r.lost).padStart(6)}  avg ${r.avgLatencyMs.toFixed(2)} ms`,
@@ -138,8 +207,15 @@ function report(results: readonly Result[]): void {
   const knot = results.find((r) => r.server === "knot (static)");
   process.stdout.write(`\nDNS benchmark (${SECONDS}s each, server on cpu ${serverCpu}, dnsperf on cpu ${clientCpu})\n`);
   process.stdout.write(rows.join("\n") + "\n");
+  const policy = results.find((r) => r.server === "gslb (policy)");
+  const probed = results.find((r) => r.server === "gslb (policy+probes)");
   if (gslb !== undefined && knot !== undefined && knot.qps > 0) {
     process.stdout.write(`ratio gslb/knot (static): ${(gslb.qps / knot.qps).toFixed(3)}\n`);
+    if (policy !== undefined) process.stdout.write(`ratio gslb policy/knot static: ${(policy.qps / knot.qps).toFixed(3)}\n`);
+  }
+  if (policy !== undefined && probed !== undefined && policy.qps > 0) {
+    process.stdout.write(`policy QPS while probing / without: ${(probed.qps / policy.qps).toFixed(3)} (drop ${((1 - probed.qps / policy.qps) * 100).toFixed(1)} %)\n`);
+    process.stdout.write(`prober CPU with no query load: ${((probed.probeCpu ?? 0) * 100).toFixed(1)} % of one core\n`);
   }
 }
 
