@@ -68,6 +68,9 @@ function semanticProblems(config: ProxyConfigData): Located[] {
       problems.push([["routes", i, "upstream"], `unknown upstream "${route.upstream}"`]);
     }
   });
+  if (config.timeouts.client_header > config.timeouts.client_request) {
+    problems.push([["timeouts", "client_header"], "client_header must not exceed client_request"]);
+  }
   for (const [name, group] of Object.entries(config.upstreams)) {
     const isHash = group.balancer === "consistent-hash";
     if (isHash && group.hash === undefined) problems.push([["upstreams", name, "balancer"], "consistent-hash needs a `hash` (header, cookie or path)"]);

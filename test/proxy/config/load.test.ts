@@ -61,6 +61,7 @@ const BAD: readonly Bad[] = [
   { why: "unknown key (typo)", from: "        weight: 3", to: "        wieght: 3", expected: "proxy.yaml:11: upstreams.app.servers[0]: Unrecognized key: \"wieght\"" },
   { why: "consistent-hash without a hash", from: "balancer: weighted-round-robin", to: "balancer: consistent-hash", expected: "proxy.yaml:9: upstreams.app.balancer: consistent-hash needs a `hash`" },
   { why: "duplicate server", from: "127.0.0.1:9003", to: "127.0.0.1:9001", expected: "proxy.yaml:15: upstreams.app.servers[2].address: duplicate server 127.0.0.1:9001" },
+  { why: "header timeout longer than the request timeout", from: "listeners:", to: "timeouts: { client_header: 2m }\nlisteners:", expected: "proxy.yaml:1: timeouts.client_header: client_header must not exceed client_request" },
   { why: "YAML syntax", from: "routes:", to: "routes: [", expected: "proxy.yaml:4: (root): YAML:" },
   { why: "TLS files that do not exist", from: "  - address: 127.0.0.1:8080", to: "  - address: 127.0.0.1:8443\n    tls: { cert: /nonexistent/c.pem, key: /nonexistent/k.pem }", expected: "proxy.yaml:3: listeners[0].tls.cert: cannot read:" },
 ];
