@@ -29,8 +29,17 @@ check: deps ## validate the bundled zone files
 	node src/cli.ts check zones
 
 bench: deps ## dnsperf against gslb and Knot in the same run (one core each)
+	./scripts/install-debian-tools.sh test
 	./scripts/install-debian-tools.sh bench
 	npm run bench
+
+bench-proxy: deps ## wrk through gslb's proxy and through nginx, same backends, one core each
+	./scripts/install-debian-tools.sh proxy-bench
+	node scripts/bench/proxy.ts
+
+demo: deps ## two regions (proxy + backends each) behind one gslb zone; stops region A's backends and shows the DNS move
+	./scripts/install-debian-tools.sh test
+	node scripts/demo/two-regions.ts
 
 build: deps ## compile to dist/ (what the Docker image and the `gslb` bin run)
 	npm run build

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and benchmarks use (real DNS peers and clients), only when missing.
-# Usage: scripts/install-debian-tools.sh [test|bench|proxy-bench|e2e]
+# Usage: scripts/install-debian-tools.sh [test|bench|proxy-bench]
 set -euo pipefail
 kind=${1:-test}
+# command → Debian package. `test` covers every test of `make test` (real DNS peers and clients, openssl for
+# TLS fixtures, Chromium for the proxy status page rendered by playwright-core).
 declare -A cmd_pkg=(
-  [dig]=bind9-dnsutils [kdig]=knot-dnsutils [knotd]=knot [nsd]=nsd [unbound]=unbound
+  [dig]=bind9-dnsutils [kdig]=knot-dnsutils [knotd]=knot [nsd]=nsd [unbound]=unbound [openssl]=openssl
+  [chromium]=chromium [taskset]=util-linux
 )
 case "$kind" in
+  test) ;;
   bench) cmd_pkg[dnsperf]=dnsperf ;;
   proxy-bench) cmd_pkg[wrk]=wrk; cmd_pkg[nginx]=nginx ;;
-  e2e) cmd_pkg[chromium]=chromium ;;
+  *) echo "usage: $0 [test|bench|proxy-bench]" >&2; exit 2 ;;
 esac
 missing=()
 for c in "${!cmd_pkg[@]}"; do
