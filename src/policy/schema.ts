@@ -53,8 +53,10 @@ export const ttlSchema = z
     healthy: ttl.default(60),
     degraded: ttl.default(30),
     all_down: ttl.default(10),
+    /** While a drill ramps down or runs on a region this policy may answer from (capped by the state's TTL). */
+    drill: ttl.default(5),
   })
-  .default({ healthy: 60, degraded: 30, all_down: 10 });
+  .default({ healthy: 60, degraded: 30, all_down: 10, drill: 5 });
 
 export const allDownSchema = z
   .union([z.enum(["serve-all", "nodata", "servfail"]), z.strictObject({ pool: name })])

@@ -48,23 +48,51 @@ export async function readZoneFile(file: string): Promise<ZoneParse> {
   return parseZoneText(text, file);
 }
 
-/** The first file of each origin wins; a later file with the same zone is a problem. */
+/**
+ * The first file of each origin wins; a later file with the same zone is a problem. Check names are global
+ * (health is keyed by check@address): a later file that defines a check name differently is a problem too.
+ */
 export function conflictProblems(zones: readonly Zone[]): { zones: Zone[]; problems: Problem[] } {
   const byOrigin = new Map<string, Zone>();
+  const checks = new Map<string, { fingerprint: string; file: string }>();
   const problems: Problem[] = [];
   for (const zone of zones) {
     const first = byOrigin.get(zone.origin);
-    if (first === undefined) byOrigin.set(zone.origin, zone);
-    else {
+    if (first !== undefined) {
       problems.push({
         file: zone.file,
         line: 1,
         path: "zone",
         reason: `zone ${zone.origin} is already loaded from ${basename(first.file)}`,
       });
+      continue;
+    }
+    const clash = checkClash(zone, checks);
+    if (clash !== undefined) {
+      problems.push(clash);
+      continue;
+    }
+    byOrigin.set(zone.origin, zone);
+    for (const [name, fingerprint] of zone.policies?.checkFingerprints ?? []) {
+      if (!checks.has(name)) checks.set(name, { fingerprint, file: zone.file });
     }
   }
   return { zones: [...byOrigin.values()], problems };
+}
+
+function checkClash(zone: Zone, checks: ReadonlyMap<string, { fingerprint: string; file: string }>): Problem | undefined {
+  for (const [name, fingerprint] of zone.policies?.checkFingerprints ?? []) {
+    const earlier = checks.get(name);
+    if (earlier !== undefined && earlier.fingerprint !== fingerprint) {
+      return {
+        file: zone.file,
+        line: zone.policies?.checkLines.get(name) ?? 1,
+        path: `checks.${name}`,
+        reason: `check "${name}" is defined differently in ${basename(earlier.file)} (check names are shared by all zones)`,
+      };
+    }
+  }
+  return undefined;
 }
 
 /** Load a directory or one file into a ZoneSet of the valid zones, plus every problem found. */

@@ -4,6 +4,7 @@
  */
 import type { Name, RRset } from "../dns/types.ts";
 import { Rcode } from "../dns/types.ts";
+import { isPolicyRRset } from "./zone.ts";
 
 interface Sections {
   /** Answer section, in order (CNAME chain first, then the final data). */
@@ -12,6 +13,11 @@ interface Sections {
   readonly authority: readonly RRset[];
   /** Additional section: addresses of NS/MX/SRV targets inside the zone, glue of a referral. */
   readonly additional: readonly RRset[];
+  /**
+   * True when the answer or additional section holds a policy RRset (zone.ts PolicyRRset) that the server
+   * must resolve per client: the static path tests this one flag and nothing else.
+   */
+  readonly dynamic: boolean;
 }
 
 interface Answered extends Sections {
@@ -71,15 +77,17 @@ export const REFUSED: Refused = Object.freeze({
   aa: false,
   zone: null,
   wildcard: false,
+  dynamic: false,
   answer: EMPTY,
   authority: EMPTY,
   additional: EMPTY,
 });
 
-/** Freeze an outcome and its section lists (the RRsets are frozen by the loader). */
-export function freezeOutcome<T extends LookupOutcome>(outcome: T): T {
+/** Freeze an outcome and its section lists (the RRsets are frozen by the loader); sets `dynamic`. */
+export function freezeOutcome<T extends LookupOutcome>(outcome: Omit<T, "dynamic">): T {
   Object.freeze(outcome.answer);
   Object.freeze(outcome.authority);
   Object.freeze(outcome.additional);
-  return Object.freeze(outcome);
+  const dynamic = outcome.answer.some(isPolicyRRset) || outcome.additional.some(isPolicyRRset);
+  return Object.freeze({ ...outcome, dynamic } as T);
 }

@@ -11,11 +11,12 @@
  *       A: { ttl: 300, values: [192.0.2.10, 192.0.2.11] }
  *
  * Owners are relative to the zone, `@`, `*.x`, or absolute with a trailing dot. A record value is a
- * presentation string, a list of them, or `{ ttl, values }`. The value union is where a later
- * `{ policy: name }` form joins, and the top-level object where `checks`, `pools` and `policies` join.
+ * presentation string, a list of them, `{ ttl, values }`, or `{ policy: name }` (a dynamic answer from the
+ * `checks` / `pools` / `policies` sections, see docs/policies).
  * Owner names, type names and RDATA text are checked after the schema (loader.ts), where the zone origin is known.
  */
 import { z } from "zod";
+import { policySectionsShape } from "../policy/schema.ts";
 
 export const MAX_TTL = 2 ** 31 - 1; // RFC 2181 §8
 
@@ -35,13 +36,19 @@ export const staticValuesSchema = z.strictObject({
   }),
 });
 
+/** A dynamic record: answered per client by the named policy (or pool) of the `policies` section. */
+export const policyValueSchema = z.strictObject({
+  policy: z.string({ error: "policy must be the name of a policy or pool" }).min(1),
+});
+
 /** One type's data at one owner. */
 export const recordValueSchema = z.union([
   presentation,
   z.array(presentation).min(1, { error: "the list of values is empty" }),
   staticValuesSchema,
+  policyValueSchema,
 ]);
-export const RECORD_VALUE_SHAPE = "a presentation string, a list of them, or { ttl, values }";
+export const RECORD_VALUE_SHAPE = "a presentation string, a list of them, { ttl, values }, or { policy: NAME }";
 
 export const ownerRecordsSchema = z.record(z.string(), recordValueSchema, {
   error: "expected a mapping of record type to value, like A: 192.0.2.1",
@@ -51,13 +58,19 @@ export const zoneFileSchema = z.strictObject({
   zone: z.string({ error: "zone must be the zone's name, like example.com." }).min(1),
   ttl: ttlSchema.default(3600),
   records: z.record(z.string(), ownerRecordsSchema, { error: "records must be a mapping of owner name to records" }),
+  ...policySectionsShape,
 });
 
 export type ZoneFile = z.infer<typeof zoneFileSchema>;
 export type RecordValue = z.infer<typeof recordValueSchema>;
+export type StaticRecordValue = Exclude<RecordValue, z.infer<typeof policyValueSchema>>;
 
-/** The values and TTL of one record value, whichever form it was written in. */
-export function staticValues(value: RecordValue, defaultTtl: number): { ttl: number; values: readonly string[] } {
+export function isPolicyValue(value: RecordValue): value is z.infer<typeof policyValueSchema> {
+  return typeof value === "object" && !Array.isArray(value) && "policy" in value;
+}
+
+/** The values and TTL of one static record value, whichever form it was written in. */
+export function staticValues(value: StaticRecordValue, defaultTtl: number): { ttl: number; values: readonly string[] } {
   if (typeof value === "string") return { ttl: defaultTtl, values: [value] };
   if (Array.isArray(value)) return { ttl: defaultTtl, values: value };
   return { ttl: value.ttl ?? defaultTtl, values: value.values };

@@ -8,21 +8,22 @@ import { nameLabels, nameToText, parseName, parseRdata, rdataType, typeFromText,
 import type { Name, Rdata, RRset } from "../dns/types.ts";
 import { RRClass, RRType } from "../dns/types.ts";
 import type { Problem } from "../errors.ts";
-import { RECORD_VALUE_SHAPE, recordValueSchema, staticValues, zoneFileSchema } from "./schema.ts";
-import type { RecordValue, ZoneFile } from "./schema.ts";
+import { isPolicyValue, RECORD_VALUE_SHAPE, recordValueSchema, staticValues, zoneFileSchema } from "./schema.ts";
+import type { RecordValue, StaticRecordValue, ZoneFile } from "./schema.ts";
 import { checkZoneRules } from "./semantics.ts";
 import { formatPath, parseYaml } from "./yaml-source.ts";
 import type { PathSegment } from "./yaml-source.ts";
 import { recordPath, valuePath } from "./zone.ts";
-import type { RecordEntry, RecordSource, Zone } from "./zone.ts";
+import type { PolicyRRset, RecordEntry, RecordSource, Zone, ZonePolicies } from "./zone.ts";
+import { compileZonePolicies, type PolicyBinder } from "./zone-policies.ts";
 
 export type ZoneParse =
   | { readonly ok: true; readonly zone: Zone }
   | { readonly ok: false; readonly problems: readonly Problem[] };
 
 const ALLOWED_KEYS: Readonly<Record<string, string>> = {
-  root: "zone, ttl, records",
-  value: "ttl, values",
+  root: "zone, ttl, records, checks, pools, policies",
+  value: "ttl, values — or policy",
 };
 
 const DNSSEC_TYPES = new Set([24, 25, 30, 43, 46, 47, 48, 50, 51, 59, 60]);
@@ -49,10 +50,11 @@ export function parseZoneText(text: string, file: string): ZoneParse {
   }
   const origin = parseOrigin(parsed.data.zone, file, report);
   if (origin === undefined) return { ok: false, problems };
-  const entries = buildEntries(parsed.data, origin, report);
+  const policies = compileZonePolicies(parsed.data, file, source.lineOf, problems);
+  const entries = buildEntries(parsed.data, origin, report, policies.binder);
   checkZoneRules(origin, entries, report);
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
-  return { ok: true, zone: freezeZone(origin, file, entries) };
+  return { ok: true, zone: freezeZone(origin, file, entries, policies.zonePolicies) };
 }
 
 /**
@@ -64,7 +66,9 @@ function checkValidParts(value: unknown, report: ReportFn): void {
   const records = lenientRecords(value);
   if (typeof zone !== "string" || records === undefined) return;
   const origin = parseName(zone.endsWith(".") ? zone : zone + ".", ".");
-  if (origin.ok) buildEntries({ zone: origin.value, ttl: 0, records }, origin.value, report);
+  // Policy references are not checked here: the policies section may be what failed the schema.
+  const skipPolicies: PolicyBinder = () => ({ ok: false, reason: null });
+  if (origin.ok) buildEntries({ zone: origin.value, ttl: 0, records, checks: {}, pools: {}, policies: {} }, origin.value, report, skipPolicies);
 }
 
 function lenientRecords(value: unknown): ZoneFile["records"] | undefined {
@@ -119,7 +123,7 @@ function parseOrigin(zoneText: string, file: string, report: ReportFn): Name | u
   return origin.value;
 }
 
-function buildEntries(file: ZoneFile, origin: Name, report: ReportFn): RecordEntry[] {
+function buildEntries(file: ZoneFile, origin: Name, report: ReportFn, binder: PolicyBinder | null): RecordEntry[] {
   const entries: RecordEntry[] = [];
   const ownerKeyByName = new Map<Name, string>();
   for (const [ownerKey, types] of Object.entries(file.records)) {
@@ -133,7 +137,10 @@ function buildEntries(file: ZoneFile, origin: Name, report: ReportFn): RecordEnt
     ownerKeyByName.set(name, ownerKey);
     const seenTypes = new Map<number, string>();
     for (const [typeKey, value] of Object.entries(types)) {
-      const entry = buildEntry(name, origin, { ownerKey, typeKey, form: formOf(value) }, value, file.ttl, report);
+      const source: RecordSource = { ownerKey, typeKey, form: formOf(value) };
+      const entry = isPolicyValue(value)
+        ? buildPolicyEntry(name, origin, source, value.policy, report, binder)
+        : buildEntry(name, origin, source, value, file.ttl, report);
       if (entry === undefined) continue;
       const sameType = seenTypes.get(entry.rrset.type);
       if (sameType !== undefined) {
@@ -149,6 +156,7 @@ function buildEntries(file: ZoneFile, origin: Name, report: ReportFn): RecordEnt
 
 function formOf(value: RecordValue): RecordSource["form"] {
   if (typeof value === "string") return "string";
+  if (isPolicyValue(value)) return "policy";
   return Array.isArray(value) ? "list" : "object";
 }
 
@@ -176,14 +184,7 @@ function parseOwner(ownerKey: string, origin: Name, report: ReportFn): Name | un
   return name.value;
 }
 
-function buildEntry(
-  name: Name,
-  origin: Name,
-  source: RecordSource,
-  value: RecordValue,
-  defaultTtl: number,
-  report: ReportFn,
-): RecordEntry | undefined {
+function knownType(source: RecordSource, report: ReportFn): number | undefined {
   const type = typeFromText(source.typeKey);
   const keyPath = recordPath(source);
   if (type === undefined) {
@@ -195,6 +196,56 @@ function buildEntry(
     report(keyPath, refusal, true);
     return undefined;
   }
+  return type;
+}
+
+/** `A: { policy: app }`: an RRset without data that carries the resolved policy (STYLE §2). */
+function buildPolicyEntry(
+  name: Name,
+  origin: Name,
+  source: RecordSource,
+  policyName: string,
+  report: ReportFn,
+  binder: PolicyBinder | null,
+): RecordEntry | undefined {
+  const type = knownType(source, report);
+  if (type === undefined) return undefined;
+  const path = [...recordPath(source), "policy"];
+  if (binder === null) {
+    report(path, `unknown policy "${policyName}" (the zone has no pools or policies)`);
+    return undefined;
+  }
+  const bound = binder(policyName, typeToText(type));
+  if (!bound.ok) {
+    if (bound.reason !== null) report(path, bound.reason);
+    return undefined;
+  }
+  const rrset: PolicyRRset = {
+    name,
+    type,
+    class: RRClass.IN,
+    ttl: bound.ttl,
+    rdata: [],
+    policy: bound.policy,
+    policyName,
+    zone: origin,
+    regions: bound.regions,
+    drillTtl: bound.drillTtl,
+    regionOf: bound.regionOf,
+  };
+  return { rrset, source };
+}
+
+function buildEntry(
+  name: Name,
+  origin: Name,
+  source: RecordSource,
+  value: StaticRecordValue,
+  defaultTtl: number,
+  report: ReportFn,
+): RecordEntry | undefined {
+  const type = knownType(source, report);
+  if (type === undefined) return undefined;
   const { ttl, values } = staticValues(value, defaultTtl);
   const rdata: Rdata[] = [];
   values.forEach((text, index) => {
@@ -214,8 +265,8 @@ function refusedType(type: number): string | undefined {
   return undefined;
 }
 
-function freezeZone(origin: Name, file: string, entries: readonly RecordEntry[]): Zone {
+function freezeZone(origin: Name, file: string, entries: readonly RecordEntry[], policies: ZonePolicies | null): Zone {
   const rrsets: RRset[] = entries.map((e) => Object.freeze({ ...e.rrset, rdata: Object.freeze([...e.rrset.rdata]) }));
   const soa = rrsets.find((r) => r.name === origin && r.type === RRType.SOA)!;
-  return Object.freeze({ origin, file, soa, rrsets: Object.freeze(rrsets) });
+  return Object.freeze({ origin, file, soa, rrsets: Object.freeze(rrsets), policies });
 }

@@ -50,11 +50,11 @@ const invalid: [string, string, string[]][] = [
   ["duplicate YAML keys", HEAD + `  www: { A: 192.0.2.1 }\n  www: { A: 192.0.2.2 }\n`, [`${FILE}:10: (root): YAML: Map keys must be unique`]],
   ["empty file", "", [`${FILE}:1: (root): the file is empty: expected zone, ttl and records`]],
   [
-    "unknown top-level keys (pools are a later issue)",
-    HEAD + "pools: {}\npolicies: {}\n",
+    "unknown top-level keys",
+    HEAD + "regions: {}\nrules: {}\n",
     [
-      `${FILE}:9: pools: unknown key "pools" (expected zone, ttl, records)`,
-      `${FILE}:10: policies: unknown key "policies" (expected zone, ttl, records)`,
+      `${FILE}:9: regions: unknown key "regions" (expected zone, ttl, records, checks, pools, policies)`,
+      `${FILE}:10: rules: unknown key "rules" (expected zone, ttl, records, checks, pools, policies)`,
     ],
   ],
   [
@@ -62,13 +62,13 @@ const invalid: [string, string, string[]][] = [
     HEAD + "  www:\n    A: { ttl: 5, value: [192.0.2.1] }\n",
     [
       `${FILE}:10: records.www.A.values: values must be a list of strings`,
-      `${FILE}:10: records.www.A.value: unknown key "value" (expected ttl, values)`,
+      `${FILE}:10: records.www.A.value: unknown key "value" (expected ttl, values — or policy)`,
     ],
   ],
   [
     "a value of the wrong shape",
     HEAD + "  www:\n    A: 5\n",
-    [`${FILE}:10: records.www.A: expected a presentation string, a list of them, or { ttl, values }`],
+    [`${FILE}:10: records.www.A: expected a presentation string, a list of them, { ttl, values }, or { policy: NAME }`],
   ],
   ["an owner without records", HEAD + "  www:\n", [`${FILE}:9: records.www: expected a mapping of record type to value, like A: 192.0.2.1`]],
   ["TTL over 2^31-1", HEAD.replace("ttl: 3600", "ttl: 2147483648"), [`${FILE}:2: ttl: TTL must be at most 2147483647 (RFC 2181 §8)`]],
@@ -79,7 +79,7 @@ const invalid: [string, string, string[]][] = [
     HEAD + "  www:\n    A: [192.0.2.1, 192.0.2.300]\n    MX: 10\n",
     [
       `${FILE}:10: records.www.A[1]: "192.0.2.300" is not an IPv4 address`,
-      `${FILE}:11: records.www.MX: expected a presentation string, a list of them, or { ttl, values }`,
+      `${FILE}:11: records.www.MX: expected a presentation string, a list of them, { ttl, values }, or { policy: NAME }`,
     ],
   ],
   ["unknown type", HEAD + "  www:\n    AA: 192.0.2.1\n", [`${FILE}:10: records.www.AA: unknown record type "AA"`]],

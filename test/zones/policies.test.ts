@@ -1,0 +1,136 @@
+/** Zone files with checks, pools and policies: `{ policy }` records load, are checked, and reload safely. */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { formatProblem } from "../../src/errors.ts";
+import { checkPath } from "../../src/zones/loader.ts";
+import { lookup } from "../../src/zones/lookup.ts";
+import { ZoneStore } from "../../src/zones/store.ts";
+import { parseZoneText } from "../../src/zones/zone-file.ts";
+import { isPolicyRRset } from "../../src/zones/zone.ts";
+import { reachablePools } from "../../src/zones/zone-policies.ts";
+import { policySectionsSchema } from "../../src/policy/schema.ts";
+
+const FILE = "zones/example.com.yaml";
+const zone = (records: string, sections: string, origin = "example.com."): string => `zone: ${origin}
+ttl: 3600
+records:
+  "@":
+    SOA: ns1 hostmaster 1 7200 3600 1209600 300
+    NS: ns1
+  ns1: { A: 192.0.2.53 }
+${records}
+checks:
+  web: { kind: http, path: /healthz, interval: 1s, timeout: 500ms, rise: 2, fall: 3 }
+pools:
+  main: { targets: [{ address: 192.0.2.1, check: web }, { address: 192.0.2.2, weight: 0 }], fallback: backup }
+  backup: { targets: [{ address: 198.51.100.1 }] }
+  v6: { targets: [{ address: "2001:db8::1" }] }
+policies:
+  app: { type: failover, members: [main, backup], ttl: { healthy: 45, drill: 3 } }
+${sections}`;
+
+const problems = (text: string): string[] => {
+  const parsed = parseZoneText(text, FILE);
+  return parsed.ok ? [] : parsed.problems.map(formatProblem);
+};
+
+describe("a zone with policies", () => {
+  it("loads { policy } records as policy RRsets carried by every lookup outcome", () => {
+    const text = zone("  www: { A: { policy: app }, AAAA: { policy: v6 } }\n  alias: { CNAME: www }\n  \"*.w\": { A: { policy: app } }\n  _x._tcp: { MX: 10 www }", "");
+    const parsed = parseZoneText(text, FILE);
+    if (!parsed.ok) throw new Error(parsed.problems.map(formatProblem).join("\n"));
+    const www = parsed.zone.rrsets.find((r) => r.name === "www.example.com." && r.type === 1)!;
+    expect(isPolicyRRset(www) && { policy: www.policyName, ttl: www.ttl, drill: www.drillTtl, regions: www.regions }).toEqual({
+      policy: "app",
+      ttl: 45,
+      drill: 3,
+      regions: ["main", "backup"],
+    });
+    expect(parsed.zone.policies?.compiled.probes).toEqual([{ key: "web@192.0.2.1", check: "web", address: "192.0.2.1" }]);
+    expect([...parsed.zone.policies!.checks.keys()]).toEqual(["web"]);
+  });
+
+  const cases: [string, string, string, string[]][] = [
+    ["unknown policy", "  www: { A: { policy: nope } }", "", [`${FILE}:8: records.www.A.policy: unknown policy "nope"`]],
+    ["policy of another type", "  www: { AAAA: { policy: app } }", "", [`${FILE}:8: records.www.AAAA.policy: policy "app" answers A, not AAAA`]],
+    ["policy on a type no policy answers", "  www: { TXT: { policy: app } }", "", [`${FILE}:8: records.www.TXT.policy: policy "app" answers A, not TXT`]],
+    [
+      "dangling member",
+      "  www: { A: { policy: app } }",
+      "  bad: { type: failover, members: [main, mian] }",
+      [`${FILE}:17: policies.bad.members.1: unknown pool or policy "mian"`],
+    ],
+    [
+      "a cycle",
+      "  www: { A: { policy: app } }",
+      "  c1: { type: failover, members: [c2] }\n  c2: { type: failover, members: [c1] }",
+      [`${FILE}:18: policies.c2.members.0: policy cycle: c1 → c2 → c1`],
+    ],
+    ["policy and CNAME at one name", "  www: { A: { policy: app }, CNAME: ns1 }", "", [
+      `${FILE}:8: records.www.CNAME: CNAME must be the only record at www.example.com., found also A (RFC 1034 §3.6.2, RFC 2181 §10.1)`,
+    ]],
+  ];
+  it.each(cases)("rejects %s with file:line: path: reason", (_what, records, sections, expected) => {
+    expect(problems(zone(records, sections))).toEqual(expected);
+  });
+
+  it("rejects a bad check definition at its line", () => {
+    const text = zone("  www: { A: { policy: app } }", "").replace("rise: 2,", "rise: 2, colour: red,");
+    expect(problems(text)).toEqual([`${FILE}:10: checks.web: Unrecognized key: "colour"`]);
+  });
+
+  it("finds the pools a policy may answer from (members, rules, regions, fallbacks, last resort)", () => {
+    const sections = policySectionsSchema.parse({
+      pools: { a: { targets: [{ address: "192.0.2.1" }], fallback: "b" }, b: { targets: [{ address: "192.0.2.2" }] }, c: { targets: [{ address: "192.0.2.3" }] }, d: { targets: [{ address: "192.0.2.4" }] } },
+      policies: {
+        g: { type: "geo", rules: [{ continent: "EU", use: "a" }], default: "inner", when_all_down: { pool: "d" } },
+        inner: { type: "latency", regions: [{ use: "c" }] },
+      },
+    });
+    expect(reachablePools(sections, "g").sort()).toEqual(["a", "b", "c", "d"]);
+    expect(reachablePools(sections, "inner")).toEqual(["c"]);
+  });
+});
+
+describe("policy zones on disk", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "gslb-policy-zones-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("rejects the same check name defined differently in two zones, on the later file", async () => {
+    await writeFile(join(dir, "example.com.yaml"), zone("  www: { A: { policy: app } }", ""));
+    const other = zone("  www: { A: { policy: app } }", "", "example.net.").replace("path: /healthz", "path: /other");
+    await writeFile(join(dir, "example.net.yaml"), other);
+    expect((await checkPath(dir)).map(formatProblem)).toEqual([
+      `${join(dir, "example.net.yaml")}:10: checks.web: check "web" is defined differently in example.com.yaml (check names are shared by all zones)`,
+    ]);
+    await writeFile(join(dir, "example.net.yaml"), zone("  www: { A: { policy: app } }", "", "example.net."));
+    expect(await checkPath(dir)).toEqual([]);
+  });
+
+  it("a reload with a broken policy keeps the old version serving", async () => {
+    const file = join(dir, "example.com.yaml");
+    await writeFile(file, zone("  www: { A: { policy: app } }", ""));
+    const { store } = await ZoneStore.open(dir);
+    const policyOf = (): string | undefined => {
+      const rrset = lookup(store.current(), "www.example.com.", 1).answer[0];
+      return rrset !== undefined && isPolicyRRset(rrset) ? rrset.policyName : undefined;
+    };
+    expect(policyOf()).toBe("app");
+    expect(lookup(store.current(), "www.example.com.", 1).dynamic).toBe(true);
+    expect(lookup(store.current(), "ns1.example.com.", 1).dynamic).toBe(false);
+    await writeFile(file, zone("  www: { A: { policy: ap } }", ""));
+    const report = await store.reload();
+    expect(report.problems.map(formatProblem)).toEqual([`${file}:8: records.www.A.policy: unknown policy "ap"`]);
+    expect(policyOf()).toBe("app");
+    await writeFile(file, zone("  www: { A: { policy: main } }", ""));
+    await store.reload();
+    expect(policyOf()).toBe("main");
+  });
+});
