@@ -73,15 +73,24 @@ export async function listenTcp(
   };
 }
 
-/** Length-framed messages (RFC 1035 4.2.2) across arbitrary chunking, answered in order (pipelining). */
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Length-framed messages (RFC 1035 4.2.2) across arbitrary chunking, answered in order (pipelining).
+ * Two bounds hold per connection: a message must arrive whole within `messageDeadlineMs` of its first byte
+ * (more bytes of the same message do not extend it), and no more answers are produced while more than
+ * `maxPendingWriteBytes` wait to be written — checked before every answer, not per chunk, since one 64 KiB
+ * chunk of small queries can ask for megabytes of answers.
+ */
 function serveConnection(socket: net.Socket, handler: QueryHandler, stats: ListenerStats, limits: TcpLimits): void {
   const remote: Remote = {
     address: socket.remoteAddress ?? "",
     port: socket.remotePort ?? 0,
     family: socket.remoteFamily === "IPv6" ? 6 : 4,
   };
-  let pending: Buffer = Buffer.alloc(0);
+  let pending: Buffer = EMPTY;
   let answered = 0;
+  let waitingForDrain = false;
   let deadline: NodeJS.Timeout | null = null;
 
   const clearDeadline = (): void => {
@@ -99,20 +108,16 @@ function serveConnection(socket: net.Socket, handler: QueryHandler, stats: Liste
     deadline.unref();
   };
 
-  socket.setTimeout(limits.idleTimeoutMs, () => {
-    stats.tcpIdleTimeouts++;
-    socket.destroy();
-  });
-  socket.on("error", () => {
-    // ECONNRESET and friends: the close handler cleans up.
-  });
-  socket.on("close", clearDeadline);
-  socket.on("drain", () => socket.resume());
-
-  socket.on("data", (chunk: Buffer) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+  /** Answers every whole message in `pending`, until the write backlog is too large. */
+  const answerPending = (): void => {
     let offset = 0;
     while (pending.length - offset >= 2) {
+      if (socket.writableLength > limits.maxPendingWriteBytes) {
+        // Stop reading until the client has taken its answers; 'drain' picks up where this left off.
+        waitingForDrain = true;
+        socket.pause();
+        break;
+      }
       const length = pending.readUInt16BE(offset);
       if (pending.length - offset - 2 < length) break;
       const message = pending.subarray(offset + 2, offset + 2 + length);
@@ -125,10 +130,29 @@ function serveConnection(socket: net.Socket, handler: QueryHandler, stats: Liste
         return;
       }
     }
-    pending = offset === pending.length ? Buffer.alloc(0) : pending.subarray(offset);
-    clearDeadline();
-    if (pending.length > 0) armDeadline();
-    if (socket.writableLength > limits.maxPendingWriteBytes) socket.pause();
+    pending = offset === pending.length ? EMPTY : pending.subarray(offset);
+    // The deadline runs from a message's first byte: restart it only when a message was completed.
+    if (waitingForDrain || offset > 0 || pending.length === 0) clearDeadline();
+    if (!waitingForDrain && pending.length > 0) armDeadline();
+  };
+
+  socket.setTimeout(limits.idleTimeoutMs, () => {
+    stats.tcpIdleTimeouts++;
+    socket.destroy();
+  });
+  socket.on("error", () => {
+    // ECONNRESET and friends: the close handler cleans up.
+  });
+  socket.on("close", clearDeadline);
+  socket.on("drain", () => {
+    if (!waitingForDrain) return;
+    waitingForDrain = false;
+    socket.resume();
+    answerPending();
+  });
+  socket.on("data", (chunk: Buffer) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    answerPending();
   });
 }
 
