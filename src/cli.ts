@@ -12,6 +12,19 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import("./commands/serve.ts")).serveCommand,
   check: async () => (await import("./commands/check.ts")).checkCommand,
   import: async () => (await import("./commands/import.ts")).importCommand,
+  explain: async () => (await import("./commands/explain.ts")).explainCommand,
+  override: async () => {
+    const { OVERRIDE_HELP, runOverrideCommand } = await import("./health/commands.ts");
+    return { summary: "force a target or region up/down/draining, with an expiry (admin API client)", usage: OVERRIDE_HELP, run: runOverrideCommand };
+  },
+  drill: async () => {
+    const { DRILL_HELP, runDrillCommand } = await import("./health/commands.ts");
+    return { summary: "run, stop or show failover drills (admin API client)", usage: DRILL_HELP, run: runDrillCommand };
+  },
+  proxy: async () => {
+    const { PROXY_SUMMARY, PROXY_USAGE, runProxyCommand } = await import("./proxy/cli.ts");
+    return { summary: PROXY_SUMMARY, usage: PROXY_USAGE, run: runProxyCommand };
+  },
 };
 
 const TOP_USAGE = `gslb — authoritative GSLB DNS server with a regional L7 proxy

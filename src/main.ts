@@ -1,13 +1,16 @@
 /**
- * `gslb serve` assembled: zone store (+ watcher, SIGHUP), query handler, UDP+TCP listeners on every address,
- * admin API with /metrics. The returned handle closes everything; tests start it in-process on port 0.
+ * `gslb serve` assembled: zone store (+ watcher, SIGHUP), GeoIP, health service (probes, overrides,
+ * drills), query handler, UDP+TCP listeners on every address, admin API with /metrics, /explain, overrides
+ * and drills. The returned handle closes everything; tests start it in-process on port 0.
  */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import type { Registry } from "prom-client";
 import { ErrorCodes, GslbError, formatProblem } from "./errors.ts";
 import type { ServeOptions } from "./config/serve-options.ts";
 import { parseHostPort } from "./dns/server/transport.ts";
 import { newListenerStats, type ListenerStats } from "./dns/server/transport.ts";
-import { newAnswerStats, type AnswerStats } from "./dns/server/stats.ts";
+import { newAnswerStats, PolicyStats, type AnswerStats } from "./dns/server/stats.ts";
 import { createQueryHandler } from "./dns/server/handle-query.ts";
 import { listenUdp, type UdpListener } from "./dns/server/udp.ts";
 import { listenTcp, type TcpListener } from "./dns/server/tcp.ts";
@@ -16,6 +19,12 @@ import { watchZones, type ZoneWatcher } from "./zones/watch.ts";
 import { AdminApi, listenAdmin, type AdminListener } from "./admin/server.ts";
 import { createRegistry, registerDnsMetrics } from "./admin/metrics.ts";
 import { registerZoneRoutes, ZoneMetrics } from "./admin/zones.ts";
+import { registerExplainRoute, registerPolicyMetrics } from "./admin/policies.ts";
+import { GeoReader } from "./geo/reader.ts";
+import { mountRoutes } from "./health/admin-routes.ts";
+import { loadDrills } from "./health/drill-schema.ts";
+import { startHealthService, type HealthService } from "./health/service.ts";
+import { healthTargetsOf, healthyRegions } from "./zones/health-targets.ts";
 import type { Logger } from "./log.ts";
 
 export interface RunningServer {
@@ -24,7 +33,10 @@ export interface RunningServer {
   readonly store: ZoneStore;
   readonly registry: Registry;
   readonly answers: AnswerStats;
+  readonly policyStats: PolicyStats;
   readonly listeners: ListenerStats;
+  readonly health: HealthService;
+  readonly geo: GeoReader;
   /** Re-read the zone files now (what SIGHUP does). */
   reload(): Promise<void>;
   close(): Promise<void>;
@@ -33,9 +45,23 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions, log: Logger): Promise<RunningServer> {
   const registry = createRegistry();
   const zoneMetrics = new ZoneMetrics(registry);
+  const closers: (() => Promise<void> | void)[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close();
+  };
+  // Health targets follow the zones: after every swap (events fire just before it), once per reload.
+  let syncHealth = (): void => undefined;
+  let syncQueued = false;
   const onEvent = (event: ZoneEvent): void => {
     zoneMetrics.record(event);
     logZoneEvent(log, event);
+    if (!syncQueued) {
+      syncQueued = true;
+      queueMicrotask(() => {
+        syncQueued = false;
+        syncHealth();
+      });
+    }
   };
   const { store, report } = await ZoneStore.open(options.zones, { onEvent });
   if (report.zones === 0) {
@@ -45,18 +71,36 @@ export async function startServer(options: ServeOptions, log: Logger): Promise<R
     );
   }
 
+  const geo = openGeo(options, log);
+  closers.push(() => geo.close());
   const answers = newAnswerStats();
+  const policyStats = new PolicyStats();
   const listeners = newListenerStats();
   registerDnsMetrics(registry, answers, listeners);
-  const handler = createQueryHandler(() => store.current(), handlerOptions(options), answers);
+  registerPolicyMetrics(registry, policyStats);
 
   const udp: UdpListener[] = [];
   const tcp: TcpListener[] = [];
-  const closers: (() => Promise<void> | void)[] = [];
-  const closeAll = async (): Promise<void> => {
-    for (const close of closers.reverse()) await close();
-  };
   try {
+    const health = await startHealth(options, log, registry, store, policyStats);
+    closers.push(() => health.stop());
+    syncHealth = () => {
+      const { specs, checks } = healthTargetsOf(store.zones());
+      try {
+        health.setTargets(specs, checks);
+      } catch (err) {
+        log.error({ err }, "health targets not updated");
+      }
+    };
+    syncHealth();
+    if (options.drills !== undefined) health.setDrills(await loadDrills(options.drills));
+    if (options.healthStart === "wait") await waitForFirstRound(health, log);
+
+    const handler = createQueryHandler(() => store.current(), handlerOptions(options), answers, {
+      geo,
+      health: () => health.getCurrent(),
+      stats: policyStats,
+    });
     for (const address of options.dns) {
       const { host, port } = parseHostPort(address)!;
       const u = await bind(address, () => listenUdp(host, port, handler, listeners));
@@ -94,6 +138,8 @@ export async function startServer(options: ServeOptions, log: Logger): Promise<R
         contentType: registry.contentType,
       }));
       registerZoneRoutes(api, store);
+      registerExplainRoute(api, () => store.current(), geo, () => health.getCurrent());
+      mountRoutes(api, health.routes());
       const { host, port } = parseHostPort(options.admin)!;
       admin = await bind(options.admin, () => listenAdmin(api, host, port));
       const a = admin;
@@ -114,9 +160,19 @@ export async function startServer(options: ServeOptions, log: Logger): Promise<R
       store,
       registry,
       answers,
+      policyStats,
       listeners,
+      health,
+      geo,
       reload: async () => {
         await store.reload();
+        if (options.drills !== undefined) {
+          const drills = options.drills;
+          await loadDrills(drills).then(
+            (list) => health.setDrills(list),
+            (err: unknown) => log.error({ err, file: drills }, "drills file rejected; keeping the previous drills"),
+          );
+        }
       },
       close: closeAll,
     };
@@ -124,6 +180,46 @@ export async function startServer(options: ServeOptions, log: Logger): Promise<R
     await closeAll();
     throw err;
   }
+}
+
+function openGeo(options: ServeOptions, log: Logger): GeoReader {
+  const onReload = (error: GslbError | null): void => {
+    if (error === null) log.info({ file: options.geoip ?? "bundled" }, "GeoIP database reloaded");
+    else log.error({ err: error }, "GeoIP database reload failed; the previous one keeps serving");
+  };
+  return options.geoip === undefined ? GeoReader.openDefault({ onReload }) : GeoReader.open(options.geoip, { onReload });
+}
+
+/** The prober's timers do not hold the process open: nothing else does before the listeners bind. */
+async function waitForFirstRound(health: HealthService, log: Logger): Promise<void> {
+  const keepAlive = setInterval(() => undefined, 60_000);
+  log.info("waiting for the first health check round before answering (--health-start wait)");
+  try {
+    await health.firstRound();
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function startHealth(
+  options: ServeOptions,
+  log: Logger,
+  registry: Registry,
+  store: ZoneStore,
+  policyStats: PolicyStats,
+): Promise<HealthService> {
+  await mkdir(join(options.stateDir, "drills"), { recursive: true });
+  const service: HealthService = await startHealthService({
+    stateFile: join(options.stateDir, "health-state.json"),
+    auditLog: join(options.stateDir, "audit.jsonl"),
+    reportDir: join(options.stateDir, "drills"),
+    initial: options.healthStart === "assume-up" ? "up" : "unknown",
+    registry,
+    logger: log,
+    healthyRegions: () => healthyRegions(store.zones(), service.getCurrent()),
+    answersByRegion: () => policyStats.answersByRegion(),
+  });
+  return service;
 }
 
 function handlerOptions(options: ServeOptions): Parameters<typeof createQueryHandler>[1] {

@@ -14,6 +14,10 @@ Options:
   --admin ADDR:PORT|off  admin HTTP API and /metrics                     [default: 127.0.0.1:8053]
   --admin-token TOKEN    bearer token for admin writes (or GSLB_ADMIN_TOKEN); without it writes are refused
   --geoip FILE           GeoIP2/GeoLite2 (Country or City) .mmdb        [default: the bundled database]
+  --state-dir DIR        health states, overrides, audit log, drill reports   [default: .gslb-state]
+  --health-start wait|assume-up   wait: answer only after every check's first result;
+                         assume-up: answer at once, unchecked targets count as up   [default: wait]
+  --drills FILE          scheduled failover drills (YAML, see docs/health/drills.md)
   --udp-payload N        largest UDP response with EDNS, 512..4096       [default: 1232]
   --nsid TEXT            RFC 5001 name server identifier                 [default: off]
   --identity TEXT|off    CHAOS TXT id.server                             [default: gslb]
@@ -36,6 +40,9 @@ export const serveCommand: Command = {
         admin: { type: "string" },
         "admin-token": { type: "string" },
         geoip: { type: "string" },
+        "state-dir": { type: "string" },
+        "health-start": { type: "string" },
+        drills: { type: "string" },
         "udp-payload": { type: "string" },
         nsid: { type: "string" },
         identity: { type: "string" },
@@ -51,6 +58,9 @@ export const serveCommand: Command = {
         admin: values.admin,
         adminToken: values["admin-token"] ?? process.env["GSLB_ADMIN_TOKEN"],
         geoip: values.geoip,
+        stateDir: values["state-dir"],
+        healthStart: values["health-start"],
+        drills: values.drills,
         udpPayloadCap: values["udp-payload"] === undefined ? undefined : Number(values["udp-payload"]),
         nsid: values.nsid,
         identity: values.identity,

@@ -16,6 +16,12 @@ export const ServeOptionsSchema = z
     admin: z.union([hostPort, z.literal("off")]).default("127.0.0.1:8053"),
     adminToken: z.string().min(16, "the admin token must be at least 16 characters").optional(),
     geoip: z.string().min(1).optional(),
+    /** Health state file, audit log (JSON lines) and drill reports live here. */
+    stateDir: z.string().min(1).default(".gslb-state"),
+    /** "wait": answer only after every target's first probe result; "assume-up": answer at once, unchecked = up. */
+    healthStart: z.enum(["wait", "assume-up"]).default("wait"),
+    /** Drills file (YAML); none: no drills. */
+    drills: z.string().min(1).optional(),
     /** Largest UDP response we send with EDNS (RFC 6891 §6.2.5; 1232 avoids fragmentation). */
     udpPayloadCap: z.number().int().min(512).max(4096).default(1232),
     nsid: z.string().max(128).optional(),

@@ -18,7 +18,7 @@ const processIo: CommandIo = {
   env: process.env,
 };
 
-const OVERRIDE_HELP = `Usage:
+export const OVERRIDE_HELP = `Usage:
   gslb override set (target KEY | region NAME) (up|down|draining) --reason TEXT [--for 30m] [--by NAME]
   gslb override clear (ID | target KEY | region NAME)
   gslb override list [--json]
@@ -30,7 +30,7 @@ Options:
   --token TOKEN       bearer token for writes (default GSLB_ADMIN_TOKEN)
 `;
 
-const DRILL_HELP = `Usage:
+export const DRILL_HELP = `Usage:
   gslb drill run NAME --now [--by NAME]   start a drill now (it reverts by itself)
   gslb drill stop NAME [--by NAME]        abort a running drill
   gslb drill status [--json]              drills, their next run, the running one and the last reports

@@ -16,7 +16,7 @@ import { ALWAYS_UP, StaticHealthView, type TargetHealth } from "../../../src/hea
 import { buildZoneSet } from "../../../src/zones/tree.ts";
 import { parseZoneText } from "../../../src/zones/zone-file.ts";
 import { writeMmdb } from "../../helpers/mmdb-writer.ts";
-import { buildQuery, ecsOption } from "../wire/packets.ts";
+import { buildQuery, ecsOption, type QuerySpec } from "../wire/packets.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gslb-hq-policy-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -90,7 +90,7 @@ function handler(view: StaticHealthView, random = 0.5, stats = new PolicyStats()
 const FROM: Remote = { address: "127.0.0.1", port: 5300, family: 4 };
 
 function ask(handle: ReturnType<typeof handler>["handle"], qname: string, ecs?: string, qtype = 1): DecodedMessage {
-  let opts: Parameters<typeof buildQuery>[0]["opts"] = [];
+  let opts: QuerySpec["opts"] = [];
   if (ecs !== undefined) {
     const [address, prefix] = ecs.split("/");
     const bytes = address!.split(".").map(Number).slice(0, Math.ceil(Number(prefix) / 8));
