@@ -12,14 +12,11 @@ const iterations = Number(process.argv[2] ?? 1_000_000);
 
 // id 0xabcd, RD, one question "WwW.ExAmple.com. A IN", OPT 4096 DO with ECS 192.0.2.0/24.
 const query = Buffer.from(
-  "abcd01000001000000000001035777570745784161706c6503636f6d0000010001" +
-    "0000291000000080000000" +
-    "0b00080007000118" +
-    "00c00002",
+  "abcd0100000100000000000103577757074578416d706c6503636f6d0000010001" + // header, question
+    "00" + "0029" + "1000" + "00008000" + "000b" + // OPT: root, type 41, payload 4096, DO, RDLENGTH 11
+    "0008000700011800c00002", // ECS: family 1, source 24, scope 0, 192.0.2
   "hex",
 );
-// Fix the OPT RDLENGTH (11) and the ECS option length (7) in place.
-query.writeUInt16BE(11, query.length - 13);
 
 const answer: RRset = {
   name: "www.example.com.",

@@ -4,7 +4,7 @@
  */
 import { EdnsOption } from "../types.ts";
 import type { ClientSubnet } from "../types.ts";
-import { readU16, writeU16 } from "./rdata.ts";
+import { copyInto, readU16, writeU16 } from "./rdata.ts";
 
 /** RFC 6891 6.2.5: a payload size under 512 is treated as 512. */
 export const MIN_UDP_PAYLOAD = 512;
@@ -49,7 +49,7 @@ export function parseClientSubnet(msg: Uint8Array, pos: number, length: number):
     if ((msg[start + addressLength - 1]! & mask) !== 0) return null; // RFC 7871 6: trailing bits MUST be 0
   }
   const address = new Uint8Array(family === 1 ? 4 : 16);
-  address.set(msg.subarray(start, start + addressLength));
+  copyInto(address, 0, msg, start, start + addressLength);
   return { family, sourcePrefix, scopePrefix, address };
 }
 
@@ -114,7 +114,7 @@ export function writeOpt(
   if (nsid !== null) {
     writeU16(msg, p, EdnsOption.NSID);
     writeU16(msg, p + 2, nsid.length);
-    msg.set(nsid, p + 4);
+    copyInto(msg, p + 4, nsid, 0, nsid.length);
     p += OPTION_HEADER + nsid.length;
   }
   if (ecs !== null) {
@@ -124,7 +124,7 @@ export function writeOpt(
     writeU16(msg, p + 4, ecs.family);
     msg[p + 6] = ecs.sourcePrefix;
     msg[p + 7] = ecsScope;
-    msg.set(ecs.address.subarray(0, addressLength), p + 8);
+    copyInto(msg, p + 8, ecs.address, 0, addressLength);
     p += OPTION_HEADER + 4 + addressLength;
   }
   writeU16(msg, rdlengthAt, p - pos - OPT_FIXED_LENGTH);

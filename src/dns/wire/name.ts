@@ -226,7 +226,9 @@ function sameName(src: Uint8Array, a: number, msg: Uint8Array, b: number): boole
   for (;;) {
     let lb = msg[b]!;
     while ((lb & 0xc0) === 0xc0) {
-      b = ((lb & 0x3f) << 8) | msg[b + 1]!;
+      const target = ((lb & 0x3f) << 8) | msg[b + 1]!;
+      if (target >= b) return false; // never follow anything but a backward pointer
+      b = target;
       lb = msg[b]!;
     }
     const la = src[a]!;
@@ -303,7 +305,7 @@ export class NameCompressor {
     }
     const total = copyLength + (pointer >= 0 ? 2 : 0);
     if (pos + total > limit) return NameError.NO_SPACE;
-    msg.set(scratch.subarray(0, copyLength), pos);
+    for (let i = 0; i < copyLength; i++) msg[pos + i] = scratch[i]!;
     if (pointer >= 0) {
       msg[pos + copyLength] = 0xc0 | (pointer >> 8);
       msg[pos + copyLength + 1] = pointer & 0xff;

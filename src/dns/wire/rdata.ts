@@ -40,10 +40,19 @@ export function copyBytes(msg: Uint8Array, start: number, end: number = msg.leng
   return new Uint8Array(msg.subarray(start, end));
 }
 
+/** A byte loop beats TypedArray.prototype.set (and its subarray views) for the few bytes of addresses and names. */
+export function copyInto(to: Uint8Array, at: number, from: Uint8Array, start: number, end: number): void {
+  if (end - start > 64) {
+    to.set(from.subarray(start, end), at);
+    return;
+  }
+  for (let i = start; i < end; i++) to[at++] = from[i]!;
+}
+
 function writeBytes(msg: Uint8Array, pos: number, limit: number, bytes: Uint8Array, expected: number): number {
   if (expected >= 0 && bytes.length !== expected) return RdataError.BAD_DATA;
   if (pos + bytes.length > limit) return RdataError.NO_SPACE;
-  msg.set(bytes, pos);
+  copyInto(msg, pos, bytes, 0, bytes.length);
   return pos + bytes.length;
 }
 
