@@ -1,0 +1,229 @@
+/**
+ * Integration helpers: gslb as a real child process (`node src/cli.ts serve` on 127.0.0.1 port 0; the ports
+ * come from its "serving" log line), a small UDP DNS client, dig, temp dirs and a GeoIP fixture. Everything
+ * started here is stopped by its handle/PID.
+ */
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { createSocket, type Socket } from "node:dgram";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { decodeMessage, type DecodedMessage } from "../../src/dns/wire/message.ts";
+import { writeMmdb } from "../helpers/mmdb-writer.ts";
+import { buildQuery, ecsOption } from "../dns/wire/packets.ts";
+
+export const ROOT = join(import.meta.dirname, "../..");
+const CLI = join(ROOT, "src/cli.ts");
+export const ADMIN_TOKEN = "integration-test-token-0123456789";
+
+export function tempDir(prefix: string): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `gslb-it-${prefix}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Countries of the generated GeoIP fixture: 81.2/16 GB (EU), 8.8/16 US (NA), 1/8 JP (AS, the default). */
+export function writeGeoFixture(file: string): void {
+  writeFileSync(
+    file,
+    writeMmdb({
+      ipVersion: 6,
+      networks: [
+        { network: "81.2.0.0/16", record: { country: { iso_code: "GB" } } },
+        { network: "8.8.0.0/16", record: { country: { iso_code: "US" } } },
+        { network: "1.0.0.0/8", record: { country: { iso_code: "JP" } } },
+        { network: "127.0.0.0/8", record: { country: { iso_code: "DE" } } },
+      ],
+    }),
+  );
+}
+
+export interface ServerProcess {
+  readonly pid: number;
+  readonly dnsPort: number;
+  readonly adminPort: number;
+  readonly admin: string;
+  /** Everything the server logged so far (JSON lines). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** `gslb serve` with the given extra flags; resolves once it serves (after the first health round in wait mode). */
+export async function spawnServer(args: readonly string[], timeoutMs = 10_000): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    [CLI, "serve", "--dns", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--admin-token", ADMIN_TOKEN, "--log-level", "info", ...args],
+    { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr!.setEncoding("utf8");
+  const ports = await new Promise<{ dns: number; admin: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gslb did not start in ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
+    child.stderr!.on("data", (chunk: string) => {
+      stderr += chunk;
+      const line = stderr.split("\n").find((l) => l.includes('"msg":"serving"'));
+      if (line === undefined) return;
+      clearTimeout(timer);
+      const parsed = JSON.parse(line) as { dns: string[]; admin: string };
+      resolve({ dns: Number(parsed.dns[0]!.split(":").pop()), admin: Number(parsed.admin.split(":").pop()) });
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gslb exited with ${code}:\n${stderr}`));
+    });
+  }).catch((err: unknown) => {
+    child.kill("SIGKILL");
+    throw err;
+  });
+  return {
+    pid: child.pid!,
+    dnsPort: ports.dns,
+    adminPort: ports.admin,
+    admin: `127.0.0.1:${ports.admin}`,
+    log: () => stderr,
+    stop: () => stopChild(child),
+  };
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export interface AskOptions {
+  readonly type?: number;
+  /** An ECS subnet such as "81.2.69.0/24" (IPv4). */
+  readonly subnet?: string;
+  readonly timeoutMs?: number;
+}
+
+/** One UDP query to 127.0.0.1:port, the reply decoded. */
+export async function ask(port: number, name: string, options: AskOptions = {}): Promise<DecodedMessage> {
+  const socket = createSocket("udp4");
+  try {
+    const reply = await new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no reply for ${name}`)), options.timeoutMs ?? 2000);
+      socket.once("message", (msg) => {
+        clearTimeout(timer);
+        resolve(msg);
+      });
+      socket.send(queryPacket(name, options), port, "127.0.0.1");
+    });
+    const decoded = decodeMessage(reply);
+    if (decoded.kind !== "message") throw new Error("malformed reply");
+    return decoded;
+  } finally {
+    socket.close();
+  }
+}
+
+export function queryPacket(name: string, options: AskOptions = {}, id = 0x4242): Buffer {
+  const opts: { options: [number, number[]][] }[] = [];
+  if (options.subnet !== undefined) {
+    const [address, prefix] = options.subnet.split("/");
+    const bytes = address!.split(".").map(Number).slice(0, Math.ceil(Number(prefix) / 8));
+    opts.push({ options: [ecsOption(1, Number(prefix), 0, bytes)] });
+  }
+  return buildQuery({ id, qname: name, qtype: options.type ?? 1, opts });
+}
+
+/** The A addresses of a reply's answer section. */
+export function addresses(reply: DecodedMessage): string[] {
+  return reply.answer.flatMap((r) => (r.rdata.kind === "A" ? [r.rdata.address] : []));
+}
+
+export async function answerOf(port: number, name: string, options: AskOptions = {}): Promise<string> {
+  return addresses(await ask(port, name, options)).join(",");
+}
+
+const run = promisify(execFile);
+
+export async function dig(args: readonly string[]): Promise<string> {
+  const { stdout } = await run("dig", [...args], { timeout: 10_000 });
+  return stdout;
+}
+
+export async function gslb(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: ROOT, timeout: 15_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+/** Polls `read` until `accept` holds; returns the value and when it held (ms since the call). */
+export async function waitUntil<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number, everyMs = 100): Promise<{ value: T; afterMs: number }> {
+  const start = Date.now();
+  for (;;) {
+    const value = await read();
+    if (accept(value)) return { value, afterMs: Date.now() - start };
+    if (Date.now() - start > timeoutMs) throw new Error(`condition not met in ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export async function adminCall(admin: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`http://${admin}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/**
+ * Many queries over UDP with a window of `inFlight` outstanding, counting the A address of each answer.
+ * Replies are matched by id; lost ones are resent after `retryMs`.
+ */
+export async function blast(port: number, name: string, total: number, inFlight = 256): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const socket: Socket = createSocket("udp4");
+  const packet = queryPacket(name);
+  const pending = new Map<number, number>();
+  let sent = 0;
+  let done = 0;
+  await new Promise<void>((resolve, reject) => {
+    const sendNext = (): void => {
+      while (pending.size < inFlight && sent < total) {
+        const id = sent++ & 0xffff;
+        packet.writeUInt16BE(id, 0);
+        pending.set(id, Date.now());
+        socket.send(packet, port, "127.0.0.1");
+      }
+    };
+    const retry = setInterval(() => {
+      const now = Date.now();
+      for (const [id, at] of pending) {
+        if (now - at < 500) continue;
+        packet.writeUInt16BE(id, 0);
+        pending.set(id, now);
+        socket.send(packet, port, "127.0.0.1");
+      }
+    }, 250);
+    socket.on("error", (err) => {
+      clearInterval(retry);
+      reject(err);
+    });
+    socket.on("message", (msg) => {
+      const id = msg.readUInt16BE(0);
+      if (!pending.delete(id)) return;
+      // The answer is one A record at the end of the message (no OPT was sent).
+      const address = `${msg[msg.length - 4]}.${msg[msg.length - 3]}.${msg[msg.length - 2]}.${msg[msg.length - 1]}`;
+      counts.set(address, (counts.get(address) ?? 0) + 1);
+      done++;
+      if (done === total) {
+        clearInterval(retry);
+        resolve();
+      } else sendNext();
+    });
+    socket.bind(0, "127.0.0.1", sendNext);
+  });
+  socket.close();
+  return counts;
+}
