@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { nameFromLabels } from "../../../src/dns/presentation.ts";
 import {
   NameCompressor,
   NameError,
@@ -118,6 +119,12 @@ describe("encodeNameText: presentation to wire", () => {
     ["\\(x\\).", "\\040x\\041."],
   ])("canonicalName(%s) is %s", (text, canonical) => {
     expect(canonicalName(text)).toBe(canonical);
+  });
+
+  it("gives the same canonical Name as src/dns/presentation.ts for every byte value (the lookup key)", () => {
+    for (let b = 0; b < 256; b++) {
+      expect(readNameLower(Uint8Array.of(2, b, 0x41, 0), 0)!.name).toBe(nameFromLabels([[b, 0x41]]));
+    }
   });
 
   it("round trips presentation → wire → presentation for every byte value", () => {

@@ -116,6 +116,22 @@ describe("ResponseWriter: header", () => {
     expect(first.readUInt16BE(0)).toBe(2);
   });
 
+  it("writes RRsets past offset 0x3fff (beyond pointer reach) that still decode", () => {
+    const w = new ResponseWriter();
+    w.begin(query(), true);
+    const big: RRset = { ...txtSet("www.example.com.", 255), rdata: Array.from({ length: 70 }, () => txtSet("x.", 255).rdata[0]!) };
+    expect(w.addRRset(Section.ANSWER, big)).toBe(AddResult.OK);
+    expect(w.addRRset(Section.ADDITIONAL, aSet("far.away.example.", 3))).toBe(AddResult.OK);
+    expect(w.addRRset(Section.ADDITIONAL, aSet("far.away.example.", 2, 50))).toBe(AddResult.OK);
+    const out = w.finish();
+    expect(out.length).toBeGreaterThan(0x4000);
+    const m = decoded(out);
+    expect(m.answer).toHaveLength(70);
+    expect(toRRsets(m.additional)).toEqual([
+      { ...aSet("far.away.example.", 3), rdata: [...aSet("x.", 3).rdata, ...aSet("x.", 2, 50).rdata] },
+    ]);
+  });
+
   it("prefixes the TCP length without a copy", () => {
     const w = new ResponseWriter();
     w.begin(query(), true);
