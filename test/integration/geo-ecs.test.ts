@@ -6,29 +6,8 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dig, gslb, spawnServer, tempDir, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { dig, GEO_ZONE, gslb, spawnServer, tempDir, writeGeoFixture, type ServerProcess } from "./helpers.ts";
 
-export const GEO_ZONE = `zone: gslb.test.
-ttl: 3600
-records:
-  "@":
-    SOA: ns1 hostmaster 1 7200 3600 1209600 60
-    NS: ns1
-  ns1: { A: 192.0.2.53 }
-  www: { A: { policy: www-geo } }
-pools:
-  eu: { targets: [{ address: 192.0.2.1 }] }
-  na: { targets: [{ address: 198.51.100.1 }] }
-  other: { targets: [{ address: 203.0.113.1 }] }
-policies:
-  www-geo:
-    type: geo
-    rules:
-      - { continent: EU, use: eu }
-      - { country: US, use: na }
-    default: other
-    ttl: { healthy: 300 }
-`;
 
 const dir = tempDir("geo");
 const zones = join(dir.path, "zones");

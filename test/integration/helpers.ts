@@ -227,3 +227,26 @@ export async function blast(port: number, name: string, total: number, inFlight 
   socket.close();
   return counts;
 }
+
+/** A geo record: EU → 192.0.2.1, US → 198.51.100.1, anyone else → 203.0.113.1 (zone gslb.test.). */
+export const GEO_ZONE = `zone: gslb.test.
+ttl: 3600
+records:
+  "@":
+    SOA: ns1 hostmaster 1 7200 3600 1209600 60
+    NS: ns1
+  ns1: { A: 192.0.2.53 }
+  www: { A: { policy: www-geo } }
+pools:
+  eu: { targets: [{ address: 192.0.2.1 }] }
+  na: { targets: [{ address: 198.51.100.1 }] }
+  other: { targets: [{ address: 203.0.113.1 }] }
+policies:
+  www-geo:
+    type: geo
+    rules:
+      - { continent: EU, use: eu }
+      - { country: US, use: na }
+    default: other
+    ttl: { healthy: 300 }
+`;
