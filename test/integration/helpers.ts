@@ -184,7 +184,13 @@ export async function adminCall(admin: string, method: string, path: string, bod
 export async function blast(port: number, name: string, total: number, inFlight = 256): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   const socket: Socket = createSocket("udp4");
-  const packet = queryPacket(name);
+  const template = queryPacket(name);
+  // dgram sends asynchronously and does not copy: every packet in flight needs its own buffer.
+  const packetWithId = (id: number): Buffer => {
+    const packet = Buffer.from(template);
+    packet.writeUInt16BE(id, 0);
+    return packet;
+  };
   const pending = new Map<number, number>();
   let sent = 0;
   let done = 0;
@@ -192,18 +198,16 @@ export async function blast(port: number, name: string, total: number, inFlight 
     const sendNext = (): void => {
       while (pending.size < inFlight && sent < total) {
         const id = sent++ & 0xffff;
-        packet.writeUInt16BE(id, 0);
         pending.set(id, Date.now());
-        socket.send(packet, port, "127.0.0.1");
+        socket.send(packetWithId(id), port, "127.0.0.1");
       }
     };
     const retry = setInterval(() => {
       const now = Date.now();
       for (const [id, at] of pending) {
         if (now - at < 500) continue;
-        packet.writeUInt16BE(id, 0);
         pending.set(id, now);
-        socket.send(packet, port, "127.0.0.1");
+        socket.send(packetWithId(id), port, "127.0.0.1");
       }
     }, 250);
     socket.on("error", (err) => {
