@@ -9,7 +9,8 @@ import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../helpers/gslb-server.ts";
+import type { TestServer } from "../../helpers/gslb-server.ts";
+import { startGslb } from "./start.ts";
 
 const run = promisify(execFile);
 
@@ -103,8 +104,8 @@ let quiet: TestServer;
 
 beforeAll(async () => {
   [gslb, quiet] = await Promise.all([
-    startTestServer(zoneFiles(), { nsid: "gslb-test-1", identity: "ns-test.example", version: "gslb 9.9" }),
-    startTestServer(zoneFiles(), { identity: "off", version: "off" }),
+    startGslb(zoneFiles(), { nsid: "gslb-test-1", identity: "ns-test.example", version: "gslb 9.9" }),
+    startGslb(zoneFiles(), { identity: "off", version: "off" }),
   ]);
 });
 
@@ -228,7 +229,7 @@ describe("IPv6", () => {
   });
 
   it.runIf(hasLoopback6).each(TOOLS)("%s -6 against a server on [::1]:0, over UDP and TCP", async (tool) => {
-    const v6 = await startTestServer(zoneFiles(), { dns: ["[::1]:0"] });
+    const v6 = await startGslb(zoneFiles(), { dns: ["[::1]:0"] });
     try {
       expect(v6.host).toBe("::1");
       const [udp, tcp] = await Promise.all([

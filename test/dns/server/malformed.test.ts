@@ -5,7 +5,8 @@
  * connection is closed. Where gslb differs on purpose, the difference is listed with its reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../helpers/gslb-server.ts";
+import type { TestServer } from "../../helpers/gslb-server.ts";
+import { startGslb } from "./start.ts";
 import { startNsd, type NsdServer } from "../../helpers/nsd.ts";
 import {
   ecs,
@@ -202,10 +203,15 @@ let gslb: TestServer;
 let nsd: NsdServer;
 
 beforeAll(async () => {
-  [gslb, nsd] = await Promise.all([
-    startTestServer({ "example.com.yaml": YAML_ZONE }),
+  const [ours, theirs] = await Promise.allSettled([
+    startGslb({ "example.com.yaml": YAML_ZONE }),
     startNsd([{ origin: "example.com.", text: MASTER_FILE }]),
   ]);
+  // Keep whichever started, so that afterAll stops it even when the other failed.
+  if (ours.status === "fulfilled") gslb = ours.value;
+  if (theirs.status === "fulfilled") nsd = theirs.value;
+  if (ours.status === "rejected") throw ours.reason;
+  if (theirs.status === "rejected") throw theirs.reason;
 }, 30_000);
 
 afterAll(async () => {

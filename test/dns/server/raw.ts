@@ -173,6 +173,16 @@ export class FrameReader {
   }
 }
 
+/**
+ * Ends a test connection with a reset: the closing side of a FIN holds its port in TIME_WAIT for a minute,
+ * and a client's ephemeral port in TIME_WAIT can be the port a server under test is about to get.
+ */
+export function hangUp(socket: net.Socket): void {
+  if (socket.destroyed) return;
+  if (socket.readyState === "open") socket.resetAndDestroy();
+  else socket.destroy();
+}
+
 export interface TcpOutcome {
   /** The reply to the packet under test, if any came before the sentinel's or the close. */
   readonly reply: Buffer | null;
@@ -187,13 +197,13 @@ export function tcpExchange(target: Target, packet: Buffer, sentinelName: string
     const reader = new FrameReader();
     const finish = (closed: boolean): void => {
       clearTimeout(timer);
-      socket.destroy();
+      hangUp(socket);
       const first = reader.messages[0];
       const reply = first !== undefined && !isSentinel(first) ? first : null;
       resolve({ reply, closed });
     };
     const timer = setTimeout(() => {
-      socket.destroy();
+      hangUp(socket);
       reject(new Error(`TCP exchange with ${target.port} neither answered nor closed`));
     }, 3000);
     socket.on("connect", () => socket.write(Buffer.concat([frame(packet), frame(query(SENTINEL_ID, sentinelName))])));

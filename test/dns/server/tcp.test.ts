@@ -5,8 +5,9 @@
  */
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../helpers/gslb-server.ts";
-import { FrameReader, frame, query, summarise, u16 } from "./raw.ts";
+import type { TestServer } from "../../helpers/gslb-server.ts";
+import { startGslb } from "./start.ts";
+import { FrameReader, frame, hangUp, query, summarise, u16 } from "./raw.ts";
 
 const BIG_TXT = Array.from({ length: 32 }, (_, i) => `'"${String(i).padStart(2, "0")}${"x".repeat(240)}"'`);
 const ZONE = `zone: example.com.
@@ -78,7 +79,7 @@ class Client {
   }
 
   destroy(): void {
-    this.socket.destroy();
+    hangUp(this.socket);
   }
 }
 
@@ -106,7 +107,7 @@ function connect(port = server.port): Client {
 }
 
 beforeAll(async () => {
-  server = await startTestServer(
+  server = await startGslb(
     { "example.com.yaml": ZONE },
     {
       tcpMessageDeadlineMs: MESSAGE_DEADLINE_MS,
@@ -235,7 +236,7 @@ describe("TCP limits", () => {
 describe("a client that never reads its answers", () => {
   let quiet: TestServer;
   beforeAll(async () => {
-    quiet = await startTestServer({ "example.com.yaml": ZONE });
+    quiet = await startGslb({ "example.com.yaml": ZONE });
   });
   afterAll(async () => {
     await quiet?.stop();
