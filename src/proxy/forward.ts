@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import type { Duplex } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { PickRequest } from "./balancers/balancer.ts";
-import type { HashConfig } from "./config/schema.ts";
+import type { HashConfig, StickyConfig } from "./config/schema.ts";
 import { classifyError, failureOf, sendFailure, type FailureKind } from "./failures.ts";
 import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.ts";
 import type { UpstreamGroup } from "./pool.ts";
@@ -19,6 +19,7 @@ import type { Outcome, Upstream } from "./upstream.ts";
 export interface RouteTarget {
   readonly group: UpstreamGroup;
   readonly hash: HashConfig | undefined;
+  readonly sticky: StickyConfig | undefined;
 }
 
 /** What a request reads once, at its start: a reload swaps the whole object. */
@@ -28,6 +29,8 @@ export interface ForwardSnapshot {
   readonly tries: number;
   readonly upstreamHeaderMs: number;
   readonly upstreamBodyMs: number;
+  /** Our `Via` pseudonym, or undefined for no Via header. */
+  readonly via: string | undefined;
 }
 
 export interface ForwardObserver {
@@ -45,7 +48,10 @@ export interface ForwardDeps {
   readonly proto: "http" | "https";
 }
 
-/** RFC 9110 §9.2.2; replayed only when they carry no body. */
+/**
+ * RFC 9110 §9.2.2. Replayed after a failure when they carry no body, or when their body has not been read
+ * yet (a connect error or connect timeout: nothing reached the upstream, the body still waits in our socket).
+ */
 const IDEMPOTENT: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 export function handleRequest(deps: ForwardDeps, req: IncomingMessage, res: ServerResponse): void {
@@ -57,14 +63,27 @@ export function handleRequest(deps: ForwardDeps, req: IncomingMessage, res: Serv
     sendFailure(res, "bad_request", requestId);
     return;
   }
-  const url = req.url ?? "/";
-  const target = snapshot.route(req.headers.host, url);
+  const { host, path } = requestTarget(req);
+  const target = snapshot.route(host, path);
   if (target === undefined) {
     deps.observer.failure("", "no_route");
     sendFailure(res, "no_route", requestId);
     return;
   }
-  new Exchange(deps, snapshot, target, req, res, requestId).start();
+  new Exchange(deps, snapshot, target, req, res, requestId, path, host === req.headers.host ? undefined : host).start();
+}
+
+/**
+ * Host and origin-form path of a request. A request in absolute-form (`GET http://host/path`, RFC 9112 §3.2.2)
+ * takes its host from the target, and the upstream gets the origin-form path.
+ */
+export function requestTarget(req: IncomingMessage): { host: string | undefined; path: string } {
+  const url = req.url ?? "/";
+  if (url.startsWith("/")) return { host: req.headers.host, path: url };
+  const absolute = /^https?:\/\/([^/?#]*)([^#]*)/i.exec(url);
+  if (absolute === null) return { host: req.headers.host, path: url };
+  const rest = absolute[2]!;
+  return { host: absolute[1]!, path: rest.startsWith("/") ? rest : `/${rest}` };
 }
 
 class Exchange {
@@ -76,17 +95,22 @@ class Exchange {
   private readonly requestId: string;
   private readonly pick: PickRequest;
   private readonly headers: string[];
+  private readonly path: string;
   private readonly hasBody: boolean;
-  private readonly replayable: boolean;
+  private readonly idempotent: boolean;
+  private readonly stickyKey: string | undefined;
   private readonly tried: Upstream[] = [];
+  /** The upstream a 502/503 retry will go to, chosen before the response is discarded. */
+  private next: Upstream | undefined;
   private lastFailure: FailureKind = "no_upstream";
   private clientGone = false;
   private finished = false;
   private retrying = false;
   private current: Attempt | undefined;
 
-  constructor(deps: ForwardDeps, snapshot: ForwardSnapshot, target: RouteTarget, req: IncomingMessage, res: ServerResponse, requestId: string) {
+  constructor(deps: ForwardDeps, snapshot: ForwardSnapshot, target: RouteTarget, req: IncomingMessage, res: ServerResponse, requestId: string, path: string, authority: string | undefined) {
     this.deps = deps;
+    this.path = path;
     this.snapshot = snapshot;
     this.target = target;
     this.req = req;
@@ -103,9 +127,12 @@ class Exchange {
       proto: deps.proto,
       requestId,
       hasRequestId: req.headers["x-request-id"] !== undefined,
+      via: snapshot.via === undefined ? undefined : `${req.httpVersion} ${snapshot.via}`,
+      authority,
     });
     this.hasBody = req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0");
-    this.replayable = IDEMPOTENT.has(req.method ?? "") && !this.hasBody;
+    this.idempotent = IDEMPOTENT.has(req.method ?? "");
+    this.stickyKey = target.sticky === undefined ? undefined : cookieValue(req.headers.cookie, target.sticky.cookie);
   }
 
   start(): void {
@@ -123,9 +150,20 @@ class Exchange {
     this.finish();
   };
 
+  /** The sticky upstream on the first attempt while it is available; else the balancer's pick. */
+  private choose(): Upstream | undefined {
+    const group = this.target.group;
+    if (this.stickyKey !== undefined && this.tried.length === 0) {
+      const sticky = group.findSticky(this.stickyKey);
+      if (sticky !== undefined) return sticky;
+    }
+    return group.pick(this.pick, this.tried);
+  }
+
   private attempt(): void {
     const group = this.target.group;
-    const upstream = group.pick(this.pick, this.tried);
+    const upstream = this.next ?? this.choose();
+    this.next = undefined;
     if (upstream === undefined) {
       this.fail(this.tried.length === 0 ? "no_upstream" : this.lastFailure);
       return;
@@ -141,21 +179,42 @@ class Exchange {
     this.current = attempt;
     this.deps.dispatcherFor(upstream).dispatch(
       {
-        path: this.req.url ?? "/",
+        path: this.path,
         method: this.req.method ?? "GET",
         headers: this.headers,
         body: this.hasBody ? this.req : null,
         headersTimeout: this.snapshot.upstreamHeaderMs,
         bodyTimeout: this.snapshot.upstreamBodyMs,
-        idempotent: this.replayable,
+        idempotent: this.idempotent && !this.hasBody,
       },
       attempt,
     );
   }
 
-  /** May this request go to another upstream after `outcome`? */
+  /**
+   * May this request be sent again? Only an idempotent one whose body (if any) is still unread — once undici
+   * has read a byte of it, that byte may have reached the upstream and cannot be sent twice — within the
+   * tries and the retry budget, while the client waits.
+   */
   canRetry(): boolean {
-    return this.replayable && !this.clientGone && this.tried.length < this.snapshot.tries && this.deps.budget.allowsRetry();
+    if (!this.idempotent || this.clientGone || this.tried.length >= this.snapshot.tries) return false;
+    if (this.hasBody && (this.req.readableDidRead || this.req.destroyed)) return false;
+    return this.deps.budget.allowsRetry();
+  }
+
+  /**
+   * At a 502/503 response: retry only when allowed and another upstream is there to take it; the choice is
+   * made now, so that when none is left the upstream's own response (its body, its Retry-After) is relayed.
+   */
+  reserveRetry(): boolean {
+    if (!this.canRetry()) return false;
+    this.next = this.choose();
+    return this.next !== undefined;
+  }
+
+  /** The client went away, or aborted its request body: a failure that says nothing about the upstream. */
+  get clientFault(): boolean {
+    return this.clientGone || (this.hasBody && !this.req.complete && this.req.destroyed);
   }
 
   /** An attempt ended; passive health, metrics, and the retry-budget bookkeeping. */
@@ -180,9 +239,9 @@ class Exchange {
     this.fail(this.lastFailure);
   }
 
-  /** The upstream answered 502/503 and we may retry: its body was discarded. */
-  retryAfterStatus(status: number): void {
-    this.lastFailure = status === 503 ? "no_upstream" : "connect_error";
+  /** The upstream answered 502/503 and another upstream was reserved: its body was discarded. */
+  retryAfterStatus(): void {
+    if (this.clientGone) return;
     this.attempt();
   }
 
@@ -191,9 +250,11 @@ class Exchange {
     sendFailure(this.res, kind, this.requestId);
   }
 
-  startResponse(status: number, headers: IncomingHttpHeaders, statusMessage: string | undefined): void {
-    const out = clientResponseHeaders(headers);
+  startResponse(upstream: Upstream, status: number, headers: IncomingHttpHeaders, statusMessage: string | undefined): void {
+    const out = clientResponseHeaders(headers, this.snapshot.via === undefined ? undefined : `1.1 ${this.snapshot.via}`);
     out["x-request-id"] = this.requestId;
+    const sticky = this.target.sticky;
+    if (sticky !== undefined && this.stickyKey !== upstream.stickyKey) appendSetCookie(out, stickyCookie(sticky, upstream.stickyKey, this.deps.proto));
     if (statusMessage !== undefined && statusMessage !== "") this.res.writeHead(status, statusMessage, out);
     else this.res.writeHead(status, out);
   }
@@ -220,6 +281,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   private readonly startedAt = performance.now();
   private controller: Dispatcher.DispatchController | undefined;
   private responding = false;
+  private paused = false;
   private discardStatus = 0;
   private done = false;
   private outcome: Outcome = { kind: "reset" };
@@ -238,37 +300,52 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (this.exchange.isClientGone) controller.abort(new Error("client went away"));
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
-    if ((status === 502 || status === 503) && this.exchange.canRetry()) {
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+    if ((status === 502 || status === 503) && this.exchange.reserveRetry()) {
       this.discardStatus = status;
       return;
     }
     this.responding = true;
-    this.exchange.startResponse(status, headers, statusMessage);
     this.outcome = { kind: "response", status };
+    try {
+      this.exchange.startResponse(this.upstream, status, headers, statusMessage);
+    } catch (error) {
+      // A head Node refuses to write (an invalid header from the upstream): a bad gateway, not a crash.
+      this.responding = false;
+      this.outcome = { kind: "reset" };
+      controller.abort(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.discardStatus !== 0) return;
     const res = this.exchange.response;
-    if (!res.write(chunk)) {
+    // One drain listener per pause: undici may hand over chunks it had already parsed after pause().
+    if (!res.write(chunk) && !this.paused) {
+      this.paused = true;
       controller.pause();
-      res.once("drain", () => controller.resume());
+      res.once("drain", () => {
+        this.paused = false;
+        controller.resume();
+      });
     }
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(_controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
     if (this.discardStatus !== 0) {
       this.end({ kind: "response", status: this.discardStatus });
-      this.exchange.retryAfterStatus(this.discardStatus);
+      this.exchange.retryAfterStatus();
       return;
     }
-    this.exchange.response.end();
+    const res = this.exchange.response;
+    // Chunked trailers pass through (RFC 9110 §6.5); Node sends them only on a chunked response.
+    if (hasAny(trailers) && !res.destroyed) res.addTrailers(trailerFields(trailers));
+    res.end();
     this.end(this.outcome);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    const outcome = classifyError(error, this.exchange.isClientGone);
+    const outcome = classifyError(error, this.exchange.clientFault);
     this.end(outcome);
     if (this.responding) {
       this.exchange.response.destroy();
@@ -286,6 +363,36 @@ class Attempt implements Dispatcher.DispatchHandler {
     this.done = true;
     this.exchange.ended(this.upstream, outcome, this.startedAt);
   }
+}
+
+function hasAny(headers: IncomingHttpHeaders | undefined): headers is IncomingHttpHeaders {
+  if (headers === undefined || headers === null) return false;
+  for (const _ in headers) return true;
+  return false;
+}
+
+function trailerFields(trailers: IncomingHttpHeaders): [string, string][] {
+  const out: [string, string][] = [];
+  for (const name in trailers) {
+    const value = trailers[name];
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) out.push([name, v]);
+  }
+  return out;
+}
+
+/** `Set-Cookie` naming the upstream by its opaque key; Secure on HTTPS listeners. */
+export function stickyCookie(sticky: StickyConfig, key: string, proto: "http" | "https"): string {
+  let cookie = `${sticky.cookie}=${key}; Path=/; HttpOnly; SameSite=Lax`;
+  if (sticky.ttl !== undefined) cookie += `; Max-Age=${Math.ceil(sticky.ttl / 1000)}`;
+  if (proto === "https") cookie += "; Secure";
+  return cookie;
+}
+
+function appendSetCookie(headers: Record<string, number | string | string[] | undefined>, cookie: string): void {
+  const existing = headers["set-cookie"];
+  if (existing === undefined) headers["set-cookie"] = [cookie];
+  else headers["set-cookie"] = [...(Array.isArray(existing) ? existing : [String(existing)]), cookie];
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -4,7 +4,10 @@
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 
-/** Hop-by-hop, plus `expect` (we answer 100-continue ourselves) and the framing headers undici recomputes. */
+/**
+ * Hop-by-hop, plus `expect` (Node answers 100-continue to the client itself), the framing headers undici
+ * recomputes, and `trailer` (undici cannot send request trailers, so announcing them would be a lie).
+ */
 const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "connection",
   "keep-alive",
@@ -19,6 +22,9 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "http2-settings",
 ]);
 
+/** Response side: `Trailer` is end-to-end (RFC 9110 §6.6.2) and the trailers themselves are relayed. */
+const RESPONSE_HOP_BY_HOP: ReadonlySet<string> = new Set([...HOP_BY_HOP].filter((name) => name !== "trailer"));
+
 const FORWARDING: ReadonlySet<string> = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip"]);
 
 export interface ForwardingFacts {
@@ -32,6 +38,10 @@ export interface ForwardingFacts {
   readonly requestId: string;
   /** The request carries X-Request-ID already. */
   readonly hasRequestId: boolean;
+  /** Our Via entry (`1.1 gslb`), appended after the client's; undefined = none. */
+  readonly via?: string | undefined;
+  /** Authority of an absolute-form request target: it replaces Host (RFC 9112 §3.2.2). */
+  readonly authority?: string | undefined;
 }
 
 /** Tokens named by `Connection` are hop-by-hop too ("Connection: close, X-Secret"). */
@@ -54,6 +64,7 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], headers: I
     const name = rawHeaders[i]!;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || listed?.has(lower) === true) continue;
+    if (lower === "host" && facts.authority !== undefined) continue;
     if (FORWARDING.has(lower)) {
       if (!facts.trusted) continue;
       const value = rawHeaders[i + 1]!;
@@ -64,23 +75,29 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], headers: I
     }
     out.push(name, rawHeaders[i + 1]!);
   }
+  if (facts.authority !== undefined) out.push("host", facts.authority);
   out.push("x-forwarded-for", forwardedFor === undefined ? facts.peer : `${forwardedFor}, ${facts.peer}`);
   out.push("x-forwarded-proto", forwardedProto ?? facts.proto);
-  const host = forwardedHost ?? headers.host;
+  const host = forwardedHost ?? facts.authority ?? headers.host;
   if (host !== undefined) out.push("x-forwarded-host", host);
   out.push("x-real-ip", facts.client);
   if (!facts.hasRequestId) out.push("x-request-id", facts.requestId);
+  if (facts.via !== undefined) out.push("via", facts.via);
   return out;
 }
 
-/** Response headers for the client: the upstream's, minus hop-by-hop ones. */
-export function clientResponseHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): OutgoingHttpHeaders {
+/** Response headers for the client: the upstream's, minus hop-by-hop ones, with our `via` appended. */
+export function clientResponseHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>, via?: string): OutgoingHttpHeaders {
   const listed = connectionTokens(typeof headers["connection"] === "string" ? headers["connection"] : undefined);
   const out: OutgoingHttpHeaders = {};
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || listed?.has(name) === true) continue;
+    if (value === undefined || RESPONSE_HOP_BY_HOP.has(name) || listed?.has(name) === true) continue;
     out[name] = value;
+  }
+  if (via !== undefined) {
+    const theirs = out["via"];
+    out["via"] = theirs === undefined ? via : `${Array.isArray(theirs) ? theirs.join(", ") : String(theirs)}, ${via}`;
   }
   return out;
 }

@@ -40,6 +40,12 @@ export interface GroupEvents {
 }
 
 /**
+ * Which group removes an upstream once it is drained and idle: the newest group that took it. Upstream
+ * objects are unique, so one map serves every group.
+ */
+const owners = new WeakMap<Upstream, UpstreamGroup>();
+
+/**
  * An upstream group: owns the upstreams' lifecycle (health, slow start, backup, panic, draining) and asks
  * its balancer to pick only among those that may take a new request (STYLE §6).
  */
@@ -71,13 +77,27 @@ export class UpstreamGroup {
   add(spec: UpstreamSpec, initial: boolean): Upstream {
     const upstream = new Upstream(spec, initial ? -Infinity : this.clock());
     this.upstreams.push(upstream);
+    owners.set(upstream, this);
     return upstream;
   }
 
-  /** Takes over a live upstream from the group this one replaces at reload (same id, maybe a new spec). */
+  /**
+   * Takes over a live upstream from the group this one replaces at reload (same id, maybe a new spec). From
+   * now on this group owns its removal, even when a request of the old configuration ends on it.
+   */
   adopt(upstream: Upstream, spec: UpstreamSpec): void {
     upstream.update(spec);
     this.upstreams.push(upstream);
+    owners.set(upstream, this);
+  }
+
+  /** The upstream named by a sticky-session cookie, when it may take a new request now. */
+  findSticky(stickyKey: string): Upstream | undefined {
+    const now = this.clock();
+    for (const upstream of this.upstreams) {
+      if (upstream.stickyKey === stickyKey) return upstream.isAvailable(now) ? upstream : undefined;
+    }
+    return undefined;
   }
 
   /**
@@ -124,7 +144,7 @@ export class UpstreamGroup {
     if (outcome.kind === "response") upstream.recordLatency(latencyMs, now);
     const verdict = recordOutcome(upstream, outcome, now, this.policy.outlier, this.ejectedCount(now), this.upstreams.length);
     if (verdict === "failed" || verdict === "ejected") this.events.onPenalty?.(this.name, upstream, verdict);
-    if (upstream.draining && upstream.active === 0) this.remove(upstream);
+    if (upstream.draining && upstream.active === 0) (owners.get(upstream) ?? this).remove(upstream);
     return verdict;
   }
 

@@ -6,10 +6,11 @@
 import { once } from "node:events";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
-import { Pool, type Dispatcher } from "undici";
+import { Pool } from "undici";
 import { ErrorCodes, GslbError } from "../errors.ts";
 import { createProbe } from "../health/probes/registry.ts";
 import type { Probe } from "../health/probes/probe.ts";
@@ -17,7 +18,7 @@ import type { RandomSource } from "./balancers/balancer.ts";
 import { createBalancer } from "./balancers/registry.ts";
 import { createAdminServer } from "./admin.ts";
 import { serverId, type ProxyConfig } from "./config/load.ts";
-import type { UpstreamGroupConfig } from "./config/schema.ts";
+import type { ServerConfig, UpstreamGroupConfig } from "./config/schema.ts";
 import { handleRequest, type ForwardDeps, type ForwardSnapshot, type RouteTarget } from "./forward.ts";
 import { ActiveChecker } from "./health/active.ts";
 import { ProxyMetrics } from "./metrics.ts";
@@ -68,12 +69,14 @@ export class RegionalProxy {
   private readonly clock: Clock;
   private readonly random: RandomSource;
   private readonly logger: Logger | undefined;
+  /** One undici pool per distinct upstream origin and pool options (a reload that changes them gets a new pool). */
   private readonly pools = new Map<string, Pool>();
+  /** The pool each live upstream dispatches through. */
+  private readonly poolOf = new WeakMap<Upstream, Pool>();
   private readonly budget: RetryBudget;
   private readonly servers: Server[] = [];
   private admin: Server | undefined;
   private shuttingDown = false;
-  private readonly oldGroups = new Set<UpstreamGroup>();
   /** Upgraded (WebSocket) connections: the HTTP server no longer tracks them. */
   private readonly upgraded = new Set<Duplex>();
 
@@ -99,6 +102,7 @@ export class RegionalProxy {
       }
       proxy.admin = createAdminServer(proxy, config.admin.token);
       await bind(proxy.admin, config.admin.address);
+      proxy.admin.on("error", (error) => proxy.logger?.error({ error: error.message }, "admin listener error"));
     } catch (error) {
       await proxy.close();
       throw error;
@@ -113,6 +117,11 @@ export class RegionalProxy {
 
   get listenAddresses(): BoundAddress[] {
     return this.servers.map((s) => addressOf(s));
+  }
+
+  /** The client-facing servers (tests reach them to provoke server-level errors). */
+  get listeners(): readonly Server[] {
+    return this.servers;
   }
 
   get adminAddress(): BoundAddress {
@@ -166,17 +175,18 @@ export class RegionalProxy {
   reload(config: ProxyConfig): void {
     const previous = this.state;
     const next = this.build(config, previous.groups);
+    // Swap first: draining the old members below removes idle ones at once, and removal closes the pools
+    // the *new* state no longer uses.
+    this.state = next;
     for (const [name, old] of previous.groups) {
       old.checker?.stop();
-      void old.probe?.close?.();
-      this.oldGroups.add(old.group);
+      closeQuietly(old.probe);
       const kept = next.groups.get(name);
       for (const upstream of [...old.group.members]) {
         if (kept?.group.members.includes(upstream) !== true) old.group.drain(upstream);
       }
-      if (old.group.members.length === 0) this.oldGroups.delete(old.group);
     }
-    this.state = next;
+    this.closeUnusedPools();
     this.budget.configure(config.retries.budget_percent, config.retries.min_concurrent);
     this.applyServerTimeouts(config);
     this.startCheckers(next);
@@ -208,14 +218,14 @@ export class RegionalProxy {
     this.shuttingDown = true;
     for (const runtime of this.state.groups.values()) {
       runtime.checker?.stop();
-      await runtime.probe?.close?.();
+      await runtime.probe?.close?.().catch(() => undefined);
     }
     for (const socket of this.upgraded) socket.destroy();
     for (const server of [...this.servers, ...(this.admin === undefined ? [] : [this.admin])]) {
       server.closeAllConnections();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     }
-    await Promise.all([...this.pools.values()].map((pool) => pool.destroy()));
+    await Promise.all([...this.pools.values()].map((pool) => pool.destroy().catch(() => undefined)));
     this.pools.clear();
   }
 
@@ -223,7 +233,8 @@ export class RegionalProxy {
     const proto = tls === undefined ? "http" : "https";
     const deps: ForwardDeps = {
       snapshot: () => this.state.snapshot,
-      dispatcherFor: (upstream) => this.poolFor(upstream),
+      // Every upstream gets its pool when its group is built, before any request can pick it.
+      dispatcherFor: (upstream) => this.poolOf.get(upstream)!,
       budget: this.budget,
       observer: this.metrics,
       proto,
@@ -236,8 +247,16 @@ export class RegionalProxy {
       keepAliveTimeout: timeouts.client_keep_alive,
       // Node enforces the two timeouts above only at this interval (default 30 s): slowloris needs it short.
       connectionsCheckingInterval: Math.max(50, Math.min(1_000, timeouts.client_header / 4)),
+      // Only WebSocket upgrades take the raw-socket path; any other Upgrade (h2c from `curl --http2`) is an
+      // ordinary request whose Upgrade header is dropped as hop-by-hop, as nginx does.
+      shouldUpgradeCallback: (req: IncomingMessage) => isWebSocketUpgrade(req),
     };
-    const server = tls === undefined ? createHttpServer(options) : createHttpsServer({ ...options, cert: tls.cert, key: tls.key });
+    const server =
+      tls === undefined
+        ? createHttpServer(options)
+        : createHttpsServer({ ...options, cert: tls.cert, key: tls.key, handshakeTimeout: timeouts.client_header });
+    // After bind, a server 'error' (EMFILE on accept…) must be logged, not crash the process.
+    server.on("error", (error) => this.logger?.error({ error: error.message }, "listener error"));
     server.on("request", (req, res) => {
       if (this.shuttingDown) res.shouldKeepAlive = false;
       handleRequest(deps, req, res);
@@ -261,15 +280,16 @@ export class RegionalProxy {
     }
   }
 
-  private build(config: ProxyConfig, previous: ReadonlyMap<string, GroupRuntime>): State {
+  private build(proxyConfig: ProxyConfig, previous: ReadonlyMap<string, GroupRuntime>): State {
+    const config = proxyConfig;
     const groups = new Map<string, GroupRuntime>();
     for (const [name, groupConfig] of Object.entries(config.upstreams)) {
-      groups.set(name, this.buildGroup(name, groupConfig, previous.get(name)));
+      groups.set(name, this.buildGroup(name, groupConfig, previous.get(name), proxyConfig));
     }
     const router = new Router<RouteTarget>(
       config.routes.map((route) => {
         const runtime = groups.get(route.upstream)!;
-        return { host: route.host, pathPrefix: route.path_prefix, target: { group: runtime.group, hash: runtime.config.hash } };
+        return { host: route.host, pathPrefix: route.path_prefix, target: { group: runtime.group, hash: runtime.config.hash, sticky: route.sticky } };
       }),
     );
     const snapshot: ForwardSnapshot = {
@@ -278,11 +298,12 @@ export class RegionalProxy {
       tries: config.retries.tries,
       upstreamHeaderMs: config.timeouts.upstream_header,
       upstreamBodyMs: config.timeouts.upstream_body,
+      via: config.via === false ? undefined : config.via,
     };
     return { config, groups, snapshot };
   }
 
-  private buildGroup(name: string, config: UpstreamGroupConfig, previous: GroupRuntime | undefined): GroupRuntime {
+  private buildGroup(name: string, config: UpstreamGroupConfig, previous: GroupRuntime | undefined, proxyConfig: ProxyConfig): GroupRuntime {
     const group = new UpstreamGroup(
       name,
       createBalancer(config.balancer, { random: this.random }),
@@ -310,7 +331,7 @@ export class RegionalProxy {
         id: serverId(server.address),
         host: server.address.host,
         port: server.address.port,
-        tls: server.tls,
+        tls: server.tls !== undefined,
         weight: server.weight,
         backup: server.backup,
         maxFails: server.max_fails,
@@ -318,8 +339,16 @@ export class RegionalProxy {
         slowStartMs: server.slow_start,
       };
       const existing = previous?.group.find(spec.id);
-      if (existing !== undefined && !existing.draining) group.adopt(existing, spec);
-      else group.add(spec, previous === undefined);
+      let upstream: Upstream;
+      if (existing !== undefined && !existing.draining) {
+        group.adopt(existing, spec);
+        // A check removed by the reload must not leave its last "down" verdict behind forever.
+        if (config.health_check === undefined) group.setCheckState(existing, true);
+        upstream = existing;
+      } else {
+        upstream = group.add(spec, previous === undefined);
+      }
+      this.poolOf.set(upstream, this.pool(server, config, proxyConfig));
     }
     let probe: Probe | undefined;
     let checker: ActiveChecker | undefined;
@@ -340,28 +369,30 @@ export class RegionalProxy {
 
   private onRemoved(groupName: string, upstream: Upstream): void {
     this.logger?.info({ group: groupName, upstream: upstream.id }, "upstream removed");
-    for (const old of this.oldGroups) if (old.members.length === 0) this.oldGroups.delete(old);
-    const key = poolKey(upstream.spec);
-    const stillUsed = [...this.state.groups.values()].some((g) => g.group.members.some((u) => poolKey(u.spec) === key));
-    const pool = this.pools.get(key);
-    if (!stillUsed && pool !== undefined) {
-      this.pools.delete(key);
-      void pool.close();
-    }
+    this.closeUnusedPools();
   }
 
-  private poolFor(upstream: Upstream): Dispatcher {
-    const key = poolKey(upstream.spec);
+  /**
+   * The pool of one server under one configuration: the key holds every option the pool is built with, so
+   * a reload that changes max_connections, keep_alive, upstream_connect or TLS settings gets a fresh pool.
+   */
+  private pool(server: ServerConfig, group: UpstreamGroupConfig, config: ProxyConfig): Pool {
+    const connectMs = config.timeouts.upstream_connect;
+    const tls = server.tls;
+    const origin = `${tls === undefined ? "http" : "https"}://${serverId(server.address)}`;
+    const key = JSON.stringify([origin, group.max_connections, group.keep_alive, connectMs, tls ?? null]);
     let pool = this.pools.get(key);
     if (pool === undefined) {
-      const config = this.state.config;
-      const groupConfig = [...this.state.groups.values()].find((g) => g.group.members.includes(upstream))?.config;
-      pool = new Pool(key, {
-        connections: groupConfig?.max_connections ?? 256,
-        connect: { timeout: config.timeouts.upstream_connect, rejectUnauthorized: false },
-        headersTimeout: config.timeouts.upstream_header,
-        bodyTimeout: config.timeouts.upstream_body,
-        keepAliveTimeout: 4_000,
+      const ca = tls?.ca === undefined ? undefined : config.upstreamCa[tls.ca];
+      pool = new Pool(origin, {
+        connections: group.max_connections,
+        connect: {
+          timeout: connectMs,
+          ...(tls === undefined ? {} : { rejectUnauthorized: tls.verify }),
+          ...(ca === undefined ? {} : { ca }),
+          ...(tls?.servername === undefined ? {} : { servername: tls.servername }),
+        },
+        keepAliveTimeout: group.keep_alive,
         pipelining: 1,
       });
       this.pools.set(key, pool);
@@ -369,15 +400,37 @@ export class RegionalProxy {
     return pool;
   }
 
+  /** Pools no live upstream dispatches through any more close gracefully (their in-flight requests finish). */
+  private closeUnusedPools(): void {
+    const used = new Set<Pool>();
+    for (const runtime of this.state.groups.values()) {
+      for (const upstream of runtime.group.members) {
+        const pool = this.poolOf.get(upstream);
+        if (pool !== undefined) used.add(pool);
+      }
+    }
+    for (const [key, pool] of this.pools) {
+      if (used.has(pool)) continue;
+      this.pools.delete(key);
+      pool.close().catch(() => undefined);
+    }
+  }
+
   private connectionsOf(groupName: string, id: string): number {
     const upstream = this.state.groups.get(groupName)?.group.find(id);
     if (upstream === undefined) return 0;
-    return this.pools.get(poolKey(upstream.spec))?.stats.connected ?? 0;
+    return this.poolOf.get(upstream)?.stats.connected ?? 0;
   }
 }
 
-function poolKey(spec: UpstreamSpec): string {
-  return `${spec.tls ? "https" : "http"}://${spec.id}`;
+/** RFC 6455: `Upgrade: websocket` (any case, possibly among other tokens). */
+export function isWebSocketUpgrade(req: IncomingMessage): boolean {
+  const upgrade = req.headers.upgrade;
+  return upgrade !== undefined && upgrade.split(",").some((token) => token.trim().toLowerCase() === "websocket");
+}
+
+function closeQuietly(probe: Probe | undefined): void {
+  probe?.close?.().catch(() => undefined);
 }
 
 async function bind(server: Server, address: BoundAddress): Promise<void> {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Candidate } from "./balancers/balancer.ts";
 
 /** One upstream as configured (durations in ms, already converted by the config schema). */
@@ -37,6 +38,8 @@ const EWMA_DECAY_MS = 10_000;
 export class Upstream implements Candidate {
   spec: UpstreamSpec;
   readonly id: string;
+  /** Opaque name of this upstream in a sticky-session cookie: the address is not shown to clients. */
+  readonly stickyKey: string;
   weight: number;
   effectiveWeight: number;
   active = 0;
@@ -59,6 +62,7 @@ export class Upstream implements Candidate {
   constructor(spec: UpstreamSpec, addedAt: number) {
     this.spec = spec;
     this.id = spec.id;
+    this.stickyKey = stickyKeyOf(spec.id);
     this.weight = spec.weight;
     this.effectiveWeight = spec.weight;
     this.addedAt = addedAt;
@@ -102,4 +106,9 @@ export class Upstream implements Candidate {
     }
     this.ewmaAt = now;
   }
+}
+
+/** 16 base64url characters (96 bits) of SHA-256 of the id: stable across processes and restarts. */
+export function stickyKeyOf(id: string): string {
+  return createHash("sha256").update(`gslb-sticky:${id}`).digest("base64url").slice(0, 16);
 }

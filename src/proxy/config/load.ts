@@ -15,6 +15,8 @@ export interface ProxyConfig extends ProxyConfigData {
   readonly file: string;
   /** Certificate and key of each listener (same index), read at load time; undefined for plain HTTP. */
   readonly listenerTls: readonly (TlsMaterial | undefined)[];
+  /** PEM content of every upstream `tls.ca` file, by the path as written in the config; read at load time. */
+  readonly upstreamCa: Readonly<Record<string, Buffer>>;
 }
 
 export async function loadProxyConfig(file: string): Promise<ProxyConfig> {
@@ -50,8 +52,20 @@ export function parseProxyConfig(text: string, file: string): ProxyConfig {
     };
     return { cert: read("cert"), key: read("key") };
   });
+  const upstreamCa: Record<string, Buffer> = {};
+  for (const [name, group] of Object.entries(parsed.data.upstreams)) {
+    group.servers.forEach((server, i) => {
+      const ca = server.tls?.ca;
+      if (ca === undefined || upstreamCa[ca] !== undefined) return;
+      try {
+        upstreamCa[ca] = readFileSync(resolve(dirname(resolve(file)), ca));
+      } catch (error) {
+        problems.push(problemAt(source, ["upstreams", name, "servers", i, "tls", "ca"], `cannot read: ${(error as Error).message}`));
+      }
+    });
+  }
   if (problems.length > 0) throw new InputError(ErrorCodes.PROXY_CONFIG, problems);
-  return deepFreeze({ ...parsed.data, file, listenerTls });
+  return deepFreeze({ ...parsed.data, file, listenerTls, upstreamCa });
 }
 
 function problemAt(source: YamlSource, path: readonly (string | number)[], reason: string): Problem {

@@ -50,12 +50,46 @@ const listenerSchema = z.strictObject({
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
 });
 
+/** RFC 6265 cookie-name: an RFC 9110 token. */
+const cookieName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "a cookie name is a token (letters, digits, !#$%&'*+.^_`|~-)");
+
+/**
+ * Cookie sticky sessions (HAProxy `cookie … insert`, nginx `sticky cookie`): the response names its upstream
+ * by an opaque hash in this cookie; later requests carrying it go to that upstream while it is up.
+ */
+const stickySchema = z.strictObject({
+  cookie: cookieName,
+  /** Max-Age of the cookie; absent = a session cookie (dropped when the browser closes). */
+  ttl: durationSchema.optional(),
+});
+
 const routeSchema = z.strictObject({
   /** Exact host, `*.example.com` (any subdomain), or `*` (any). The port of the Host header is ignored. */
   host: z.string().min(1).default("*"),
   path_prefix: z.string().startsWith("/").default("/"),
   upstream: z.string().min(1),
+  sticky: stickySchema.optional(),
 });
+
+/** How to speak TLS to an upstream. Certificates are verified unless `verify: false`. */
+const upstreamTlsSchema = z.strictObject({
+  verify: z.boolean().default(true),
+  /** PEM file of the CA(s) to trust instead of Node's bundled roots; relative to the config file. */
+  ca: z.string().min(1).optional(),
+  /** SNI and the name the certificate must carry; default: the address's host when it is a name. */
+  servername: z.string().min(1).optional(),
+});
+
+export type UpstreamTlsConfig = z.infer<typeof upstreamTlsSchema>;
+
+/** `tls: true` is `tls: {}` (verify on); `false` or absent = plain HTTP. */
+const upstreamTls = z
+  .union([z.boolean(), upstreamTlsSchema])
+  .default(false)
+  .transform((value): UpstreamTlsConfig | undefined => {
+    if (value === false) return undefined;
+    return value === true ? { verify: true } : value;
+  });
 
 const serverSchema = z.strictObject({
   address: hostPort,
@@ -65,8 +99,8 @@ const serverSchema = z.strictObject({
   max_fails: z.number().int().min(0).default(1),
   fail_timeout: durationSchema.default(10_000),
   slow_start: durationSchema.default(0),
-  /** Speak HTTPS to this upstream. */
-  tls: z.boolean().default(false),
+  /** Speak HTTPS to this upstream: `true`, or `{ verify, ca, servername }`. */
+  tls: upstreamTls,
 });
 
 const hashSchema = z
@@ -99,6 +133,8 @@ const upstreamGroupSchema = z.strictObject({
   min_healthy: z.number().int().min(0).default(1),
   /** Connections per upstream (undici pool size); requests beyond it queue. */
   max_connections: z.number().int().min(1).max(10_000).default(256),
+  /** How long an idle pooled connection to an upstream is kept (undici keepAliveTimeout). */
+  keep_alive: durationSchema.default(4_000),
 });
 
 const timeoutsSchema = z.strictObject({
@@ -145,6 +181,8 @@ export const proxyConfigSchema = z.strictObject({
   routes: z.array(routeSchema).min(1),
   upstreams: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "upstream names use [A-Za-z0-9_.-]"), upstreamGroupSchema),
   trusted_proxies: z.array(cidr).default([]),
+  /** Pseudonym in the `Via` header added to requests and responses (RFC 9110 §7.6.3); false = no Via. */
+  via: z.union([z.literal(false), z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "via is a token, e.g. gslb")]).default("gslb"),
   timeouts: timeoutsSchema.prefault({}),
   limits: limitsSchema.prefault({}),
   retries: retriesSchema.prefault({}),
@@ -156,3 +194,4 @@ export type UpstreamGroupConfig = z.infer<typeof upstreamGroupSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type HashConfig = z.infer<typeof hashSchema>;
+export type StickyConfig = z.infer<typeof stickySchema>;

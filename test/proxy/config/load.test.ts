@@ -28,7 +28,7 @@ describe("a valid configuration", () => {
 
   it("fills nginx/Envoy defaults and converts durations to ms", () => {
     const servers = config.upstreams["app"]!.servers;
-    expect(servers[0]).toEqual({ address: { host: "127.0.0.1", port: 9001 }, weight: 3, backup: false, max_fails: 1, fail_timeout: 10_000, slow_start: 0, tls: false });
+    expect(servers[0]).toEqual({ address: { host: "127.0.0.1", port: 9001 }, weight: 3, backup: false, max_fails: 1, fail_timeout: 10_000, slow_start: 0, tls: undefined });
     expect(servers[1]!.address).toEqual({ host: "::1", port: 9002 });
     expect(servers[1]!.slow_start).toBe(30_000);
     expect(config.upstreams["app"]!.outlier).toEqual({ consecutive_errors: 5, base_ejection: 30_000, max_ejection: 300_000, max_ejection_percent: 50 });
@@ -36,6 +36,27 @@ describe("a valid configuration", () => {
     expect(config.retries.tries).toBe(3);
     expect(config.admin.address).toEqual({ host: "127.0.0.1", port: 9090 });
     expect(config.routes[0]).toEqual({ host: "app.example.com", path_prefix: "/api", upstream: "app" });
+    expect(config.upstreams["app"]!.keep_alive).toBe(4_000);
+    expect(config.via).toBe("gslb");
+  });
+
+  it.each([
+    { tls: "true", expected: { verify: true } },
+    { tls: "{}", expected: { verify: true } },
+    { tls: "{ verify: false }", expected: { verify: false } },
+    { tls: "{ servername: app.internal }", expected: { verify: true, servername: "app.internal" } },
+    { tls: "false", expected: undefined },
+  ])("upstream tls: $tls verifies certificates unless told not to", ({ tls, expected }) => {
+    const text = VALID.replace("        weight: 3\n", `        weight: 3\n        tls: ${tls}\n`);
+    expect(parseProxyConfig(text, "proxy.yaml").upstreams["app"]!.servers[0]!.tls).toEqual(expected);
+  });
+
+  it.each([
+    { sticky: "{ cookie: srv }", expected: { cookie: "srv" } },
+    { sticky: "{ cookie: GSLB_ID, ttl: 1h }", expected: { cookie: "GSLB_ID", ttl: 3_600_000 } },
+  ])("route sticky: $sticky", ({ sticky, expected }) => {
+    const text = VALID.replace("    upstream: app\n", `    upstream: app\n    sticky: ${sticky}\n`);
+    expect(parseProxyConfig(text, "proxy.yaml").routes[0]!.sticky).toEqual(expected);
   });
 
   it("is frozen", () => {
@@ -63,6 +84,9 @@ const BAD: readonly Bad[] = [
   { why: "duplicate server", from: "127.0.0.1:9003", to: "127.0.0.1:9001", expected: "proxy.yaml:15: upstreams.app.servers[2].address: duplicate server 127.0.0.1:9001" },
   { why: "header timeout longer than the request timeout", from: "listeners:", to: "timeouts: { client_header: 2m }\nlisteners:", expected: "proxy.yaml:1: timeouts.client_header: client_header must not exceed client_request" },
   { why: "YAML syntax", from: "routes:", to: "routes: [", expected: "proxy.yaml:4: (root): YAML:" },
+  { why: "sticky cookie name that is not a token", from: "    upstream: app\n", to: "    upstream: app\n    sticky: { cookie: \"a b\" }\n", expected: "proxy.yaml:7: routes[0].sticky.cookie: a cookie name is a token" },
+  { why: "upstream tls with an unknown key", from: "        weight: 3\n", to: "        weight: 3\n        tls: { verfy: false }\n", expected: "proxy.yaml:13: upstreams.app.servers[0].tls" },
+  { why: "upstream CA file that does not exist", from: "        weight: 3\n", to: "        weight: 3\n        tls: { ca: /nonexistent/ca.pem }\n", expected: "proxy.yaml:13: upstreams.app.servers[0].tls.ca: cannot read:" },
   { why: "TLS files that do not exist", from: "  - address: 127.0.0.1:8080", to: "  - address: 127.0.0.1:8443\n    tls: { cert: /nonexistent/c.pem, key: /nonexistent/k.pem }", expected: "proxy.yaml:3: listeners[0].tls.cert: cannot read:" },
 ];
 
