@@ -461,7 +461,8 @@ function drillHealth(run: Run, now: number): TargetHealth {
 function diff(from: Sample | undefined, to: Sample | undefined): Record<string, number> {
   const out: Record<string, number> = {};
   if (to === undefined) return out;
-  for (const [region, count] of to.counts) out[region] = count - (from?.counts.get(region) ?? count);
+  // A region absent from the earlier sample had served nothing yet (its counter starts at its first answer).
+  for (const [region, count] of to.counts) out[region] = from === undefined ? 0 : count - (from.counts.get(region) ?? 0);
   return out;
 }
 

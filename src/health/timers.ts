@@ -9,14 +9,26 @@ export interface Timers {
   clearTimeout(handle: TimerHandle): void;
 }
 
+/** Node fires a timeout over 2^31-1 ms at once (TimeoutOverflowWarning): longer delays are chained. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+interface ChainedTimeout {
+  current: NodeJS.Timeout | undefined;
+}
+
 export const realTimers: Timers = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
-    handle.unref();
-    return handle as unknown as TimerHandle;
+    const timer: ChainedTimeout = { current: undefined };
+    const arm = (remaining: number): void => {
+      const step = remaining > MAX_DELAY_MS ? () => arm(remaining - MAX_DELAY_MS) : callback;
+      timer.current = setTimeout(step, Math.min(remaining, MAX_DELAY_MS));
+      timer.current.unref();
+    };
+    arm(ms);
+    return timer as unknown as TimerHandle;
   },
-  clearTimeout: (handle) => clearTimeout(handle as unknown as NodeJS.Timeout),
+  clearTimeout: (handle) => clearTimeout((handle as unknown as ChainedTimeout).current),
 };
 
 /** A manual clock for tests: `advance(ms)` fires due callbacks in time order. */
