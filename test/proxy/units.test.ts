@@ -68,6 +68,8 @@ describe("classifyError", () => {
     { code: "UND_ERR_CONNECT_TIMEOUT", gone: false, kind: "timeout" },
     { code: "UND_ERR_HEADERS_TIMEOUT", gone: false, kind: "timeout" },
     { code: "UND_ERR_SOCKET", gone: false, kind: "reset" },
+    { code: "ERR_TLS_CERT_ALTNAME_INVALID", gone: false, kind: "connect_error" },
+    { code: "DEPTH_ZERO_SELF_SIGNED_CERT", gone: false, kind: "connect_error" },
     { code: "ECONNREFUSED", gone: true, kind: "client_abort" },
   ])("$code (client gone: $gone) → $kind", ({ code, gone, kind }) => {
     expect(classifyError(Object.assign(new Error("x"), { code }), gone).kind).toBe(kind);
