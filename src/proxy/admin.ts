@@ -10,7 +10,11 @@ import { renderStatusPage } from "./status-page.ts";
 
 export function createAdminServer(proxy: RegionalProxy, token: string | undefined): Server {
   const server = createServer({ headersTimeout: 5_000, requestTimeout: 10_000 }, (req, res) => {
-    route(proxy, token, req, res).catch((error: unknown) => sendJson(res, 500, { error: String(error) }));
+    route(proxy, token, req, res).catch((error: unknown) => {
+      // The failure may come after the head went out: then only the connection can say so.
+      if (res.headersSent) res.destroy();
+      else sendJson(res, 500, { error: String(error) });
+    });
   });
   return server;
 }

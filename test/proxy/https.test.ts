@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Agent, request } from "undici";
 import { loadProxyConfig } from "../../src/proxy/config/load.ts";
 import { RegionalProxy } from "../../src/proxy/proxy.ts";
-import { startBackend } from "./helpers.ts";
+import { rawExchange, startBackend } from "./helpers.ts";
 
 describe("HTTPS listener", () => {
   const dir = mkdtempSync(join(tmpdir(), "gslb-proxy-tls-"));
@@ -38,5 +38,26 @@ upstreams: { app: { servers: [{ address: ${backend.address} }] } }
     expect(await r.body.text()).toBe("https");
     const plain = await request(`http://127.0.0.1:${proxy.listenAddresses[0]!.port}/`).catch(() => "refused");
     expect(plain).not.toHaveProperty("statusCode", 200);
+  });
+
+  it.each([
+    { why: "bug: a TLS client that never finishes its handshake held its connection for 120 s", chunks: ["\x16\x03\x01"] },
+    { why: "a client that connects and sends nothing", chunks: [] },
+  ])("$why: cut off after client_header", async ({ chunks }) => {
+    writeFileSync(
+      join(dir, "slow.yaml"),
+      `listeners: [{ address: 127.0.0.1:0, tls: { cert: cert.pem, key: key.pem } }, { address: 127.0.0.1:0 }]
+admin: { address: 127.0.0.1:0 }
+timeouts: { client_header: 300ms }
+routes: [{ upstream: app }]
+upstreams: { app: { servers: [{ address: 127.0.0.1:9 }] } }
+`,
+    );
+    const proxy = await RegionalProxy.start(await loadProxyConfig(join(dir, "slow.yaml")));
+    cleanup.unshift(() => proxy.close());
+    for (const { port } of proxy.listenAddresses) {
+      const result = await rawExchange(port, chunks, 0, 4_000);
+      expect(result.closedByServer).toBe(true);
+    }
   });
 });
