@@ -13,7 +13,7 @@ import { classifyError, failureOf, sendFailure, type FailureKind } from "./failu
 import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.ts";
 import type { UpstreamGroup } from "./pool.ts";
 import type { RetryBudget } from "./retry-budget.ts";
-import type { TrustedProxies } from "./trust.ts";
+import { unmapped, type TrustedProxies } from "./trust.ts";
 import type { Outcome, Upstream } from "./upstream.ts";
 
 export interface RouteTarget {
@@ -57,8 +57,9 @@ const IDEMPOTENT: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRAC
 export function handleRequest(deps: ForwardDeps, req: IncomingMessage, res: ServerResponse): void {
   const snapshot = deps.snapshot();
   const requestId = headerValue(req.headers["x-request-id"]) ?? randomUUID();
-  // Request smuggling (RFC 9112 §6.1): both framings at once is refused, never guessed.
-  if (req.headers["transfer-encoding"] !== undefined && req.headers["content-length"] !== undefined) {
+  // Request smuggling (RFC 9112 §6.1): both framings at once is refused, never guessed. Two Host lines
+  // (RFC 9112 §3.2) are refused too: we would route on the first while the upstream may read the last.
+  if ((req.headers["transfer-encoding"] !== undefined && req.headers["content-length"] !== undefined) || hostLines(req.rawHeaders) > 1) {
     res.shouldKeepAlive = false;
     sendFailure(res, "bad_request", requestId);
     return;
@@ -116,7 +117,7 @@ class Exchange {
     this.req = req;
     this.res = res;
     this.requestId = requestId;
-    const peer = req.socket.remoteAddress ?? "";
+    const peer = unmapped(req.socket.remoteAddress ?? "");
     const trusted = snapshot.trust.trusts(peer);
     const client = snapshot.trust.clientAddress(peer, headerValue(req.headers["x-forwarded-for"]));
     this.pick = { clientIp: client, hashKey: hashKeyOf(target.hash, req) };
@@ -363,6 +364,12 @@ class Attempt implements Dispatcher.DispatchHandler {
     this.done = true;
     this.exchange.ended(this.upstream, outcome, this.startedAt);
   }
+}
+
+export function hostLines(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.length === 4 && rawHeaders[i]!.toLowerCase() === "host") count++;
+  return count;
 }
 
 function hasAny(headers: IncomingHttpHeaders | undefined): headers is IncomingHttpHeaders {

@@ -27,6 +27,21 @@ const RESPONSE_HOP_BY_HOP: ReadonlySet<string> = new Set([...HOP_BY_HOP].filter(
 
 const FORWARDING: ReadonlySet<string> = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip"]);
 
+/**
+ * Other headers that claim a client address, scheme or path and that backends (Spring, Express, Rails…)
+ * may believe: passed on from trusted proxies only, never from a client.
+ */
+const CLAIMS: ReadonlySet<string> = new Set([
+  "forwarded",
+  "x-forwarded-port",
+  "x-forwarded-prefix",
+  "x-forwarded-server",
+  "x-forwarded-ssl",
+  "x-client-ip",
+  "x-cluster-client-ip",
+  "true-client-ip",
+]);
+
 export interface ForwardingFacts {
   /** Direct peer address. */
   readonly peer: string;
@@ -65,6 +80,7 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], headers: I
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || listed?.has(lower) === true) continue;
     if (lower === "host" && facts.authority !== undefined) continue;
+    if (!facts.trusted && CLAIMS.has(lower)) continue;
     if (FORWARDING.has(lower)) {
       if (!facts.trusted) continue;
       const value = rawHeaders[i + 1]!;

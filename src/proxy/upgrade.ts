@@ -10,20 +10,25 @@ import type { Duplex } from "node:stream";
 import type { Dispatcher } from "undici";
 import { classifyError, FAILURE_STATUS, failureOf, type FailureKind } from "./failures.ts";
 import type { ForwardDeps, RouteTarget } from "./forward.ts";
-import { cookieValue, hashKeyOf, requestTarget } from "./forward.ts";
+import { cookieValue, hashKeyOf, hostLines, requestTarget } from "./forward.ts";
 import { clientResponseHeaders, serializeUpgradeResponse, upstreamRequestHeaders } from "./headers.ts";
+import { unmapped } from "./trust.ts";
 import type { Outcome, Upstream } from "./upstream.ts";
 
 export function handleUpgrade(deps: ForwardDeps, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   const snapshot = deps.snapshot();
   socket.on("error", () => socket.destroy());
+  if (hostLines(req.rawHeaders) > 1) {
+    refuse(socket, "bad_request");
+    return;
+  }
   const { host, path } = requestTarget(req);
   const target = snapshot.route(host, path);
   if (target === undefined) {
     refuse(socket, "no_route");
     return;
   }
-  const peer = req.socket.remoteAddress ?? "";
+  const peer = unmapped(req.socket.remoteAddress ?? "");
   const client = snapshot.trust.clientAddress(peer, firstValue(req.headers["x-forwarded-for"]));
   const stickyKey = target.sticky === undefined ? undefined : cookieValue(req.headers.cookie, target.sticky.cookie);
   const upstream = (stickyKey === undefined ? undefined : target.group.findSticky(stickyKey)) ?? target.group.pick({ clientIp: client, hashKey: hashKeyOf(target.hash, req) });

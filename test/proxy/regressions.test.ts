@@ -247,3 +247,28 @@ describe("bug: chunked response trailers were dropped", () => {
     expect(raw.text.toLowerCase()).toMatch(/\r\n0\r\nx-checksum: abc123\r\n\r\n$/);
   });
 });
+
+describe("bug: an untrusted client's Forwarded (and similar) headers reached the upstream", () => {
+  const claims = { forwarded: "for=6.6.6.6;proto=https", "x-forwarded-port": "443", "x-forwarded-prefix": "/admin", "true-client-ip": "6.6.6.6", "x-client-ip": "6.6.6.6" };
+  it.each([
+    { top: "", expected: { forwarded: null, "x-forwarded-port": null, "x-forwarded-prefix": null, "true-client-ip": null, "x-client-ip": null } },
+    { top: "trusted_proxies: [127.0.0.1]", expected: claims },
+  ])("trusted_proxies [$top] → $expected.forwarded", async ({ top, expected }) => {
+    const echo = await backend("echo", (req, res) => res.end(JSON.stringify(Object.fromEntries(Object.keys(claims).map((k) => [k, req.headers[k] ?? null])))));
+    const p = await proxy(yaml([echo], "", top));
+    expect(JSON.parse((await get(portOf(p), "/", claims)).body)).toEqual(expected);
+  });
+});
+
+describe("bug: two Host headers were both forwarded while the proxy routed on the first", () => {
+  it.each([
+    { why: "two Host lines", head: "Host: app.example\r\nHost: admin.internal\r\n", status: 400 },
+    { why: "one Host line (negative half)", head: "Host: app.example\r\n", status: 200 },
+  ])("$why → $status", async ({ head, status }) => {
+    const b = await backend("b");
+    const p = await proxy(yaml([b]));
+    const raw = await rawExchange(portOf(p), [`GET / HTTP/1.1\r\n${head}Connection: close\r\n\r\n`], 0, 2_000);
+    expect(raw.text).toMatch(new RegExp(`^HTTP/1\\.1 ${status}`));
+    expect(b.seen).toHaveLength(status === 200 ? 1 : 0);
+  });
+});
