@@ -9,11 +9,11 @@ import type { Registry } from "prom-client";
 import { ErrorCodes, GslbError, formatProblem } from "./errors.ts";
 import type { ServeOptions } from "./config/serve-options.ts";
 import { parseHostPort } from "./dns/server/transport.ts";
-import { newListenerStats, type ListenerStats } from "./dns/server/transport.ts";
+import { newListenerStats, type ListenerStats, type QueryHandler } from "./dns/server/transport.ts";
 import { newAnswerStats, PolicyStats, type AnswerStats } from "./dns/server/stats.ts";
 import { createQueryHandler } from "./dns/server/handle-query.ts";
 import { listenUdp, type UdpListener } from "./dns/server/udp.ts";
-import { listenTcp, type TcpListener } from "./dns/server/tcp.ts";
+import { listenTcp, type TcpLimits, type TcpListener } from "./dns/server/tcp.ts";
 import { ZoneStore, type ZoneEvent } from "./zones/store.ts";
 import { watchZones, type ZoneWatcher } from "./zones/watch.ts";
 import { AdminApi, listenAdmin, type AdminListener } from "./admin/server.ts";
@@ -101,23 +101,19 @@ export async function startServer(options: ServeOptions, log: Logger): Promise<R
       health: () => health.getCurrent(),
       stats: policyStats,
     });
+    const tcpLimits = {
+      idleTimeoutMs: options.tcpIdleTimeoutMs,
+      messageDeadlineMs: options.tcpMessageDeadlineMs,
+      maxConnections: options.tcpMaxConnections,
+      maxQueriesPerConnection: 0,
+      maxPendingWriteBytes: 1024 * 1024,
+    };
     for (const address of options.dns) {
       const { host, port } = parseHostPort(address)!;
-      const u = await bind(address, () => listenUdp(host, port, handler, listeners));
-      udp.push(u);
-      closers.push(() => u.close());
-      // TCP on the port UDP got, so that port 0 gives one port for both.
-      const t = await bind(address, () =>
-        listenTcp(host, u.address.port, handler, listeners, {
-          idleTimeoutMs: options.tcpIdleTimeoutMs,
-          messageDeadlineMs: options.tcpMessageDeadlineMs,
-          maxConnections: options.tcpMaxConnections,
-          maxQueriesPerConnection: 0,
-          maxPendingWriteBytes: 1024 * 1024,
-        }),
-      );
-      tcp.push(t);
-      closers.push(() => t.close());
+      const pair = await bind(address, () => listenPair(host, port, handler, listeners, tcpLimits));
+      udp.push(pair.udp);
+      tcp.push(pair.tcp);
+      closers.push(() => pair.udp.close(), () => pair.tcp.close());
     }
 
     let watcher: ZoneWatcher | null = null;
@@ -220,6 +216,31 @@ async function startHealth(
     answersByRegion: () => policyStats.answersByRegion(),
   });
   return service;
+}
+
+/**
+ * UDP and TCP on one port. TCP binds first: with port 0 the kernel picks a port free for TCP listeners, but
+ * one a TCP client socket (e.g. in TIME_WAIT) may still hold; UDP on that number is then almost always free.
+ * With port 0 a clash is retried on a new port.
+ */
+async function listenPair(
+  host: string,
+  port: number,
+  handler: QueryHandler,
+  stats: ListenerStats,
+  limits: TcpLimits,
+): Promise<{ udp: UdpListener; tcp: TcpListener }> {
+  for (let attempt = 1; ; attempt++) {
+    const tcp = await listenTcp(host, port, handler, stats, limits);
+    try {
+      const udp = await listenUdp(host, tcp.address.port, handler, stats);
+      return { udp, tcp };
+    } catch (err) {
+      await tcp.close();
+      const clash = err instanceof Error && "code" in err && err.code === "EADDRINUSE";
+      if (port !== 0 || !clash || attempt >= 20) throw err;
+    }
+  }
 }
 
 function handlerOptions(options: ServeOptions): Parameters<typeof createQueryHandler>[1] {

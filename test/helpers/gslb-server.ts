@@ -26,6 +26,7 @@ export async function startTestServer(
     admin: "127.0.0.1:0",
     watch: false,
     logLevel: "silent",
+    stateDir: join(zonesDir, ".state"),
     ...extra,
   });
   const server = await startServer(options, pino({ level: "silent" }));
