@@ -4,7 +4,7 @@
  * Bounded: each run lasts BENCH_SECONDS (default 10) and everything started is stopped by PID.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir, availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { startKnot } from "../../test/helpers/knot.ts";
@@ -159,8 +159,11 @@ async function policyRuns(dir: string): Promise<Result[]> {
     writeFileSync(join(probedDir, "bench.test.yaml"), policyZoneYaml(JSON.parse(ports) as number[]));
     const probed = await startGslb(probedDir, POLICY_ORIGIN);
     try {
+      pinProberThread(probed.child.pid!);
       await sleep(3000); // let the first probe rounds settle
       const idle = await cpuShare(probed.child.pid!, 5000);
+      const mainThread = await cpuShare(probed.child.pid!, 5000, probed.child.pid!);
+      process.stderr.write(`bench: query thread with probing and no queries: ${(mainThread * 100).toFixed(1)} % of one core\n`);
       process.stderr.write(`bench: ${targets} targets probed every 1 s use ${(idle * 100).toFixed(1)} % of one core (no queries)\n`);
       results.push({ ...runDnsperf(`gslb (policy+probes)`, probed.port, queries, ["-B"]), probeCpu: idle });
     } finally {
@@ -170,6 +173,21 @@ async function policyRuns(dir: string): Promise<Result[]> {
     await stop(listener);
   }
   return results;
+}
+
+/**
+ * Probes run in a worker thread named gslb-prober (off the query path). The server process is pinned to the
+ * server core; the prober thread is moved to the other core, as an operator would place it.
+ */
+function pinProberThread(pid: number): void {
+  const tasks = readdirSync(`/proc/${pid}/task`);
+  const prober = tasks.find((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim() === "gslb-prober");
+  if (prober === undefined) {
+    process.stderr.write("bench: no gslb-prober thread found: probes run on the query thread\n");
+    return;
+  }
+  spawnSync("taskset", ["-p", "-c", clientCpu, prober], { stdio: "ignore" });
+  process.stderr.write(`bench: prober thread ${prober} pinned to cpu ${clientCpu}\n`);
 }
 
 function firstLine(child: ChildProcess): Promise<string> {
@@ -189,9 +207,10 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** The share of one core a process used over `ms` (utime + stime from /proc). */
-async function cpuShare(pid: number, ms: number): Promise<number> {
+async function cpuShare(pid: number, ms: number, tid?: number): Promise<number> {
+  const stat = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
   const ticks = (): number => {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    const fields = readFileSync(stat, "utf8").split(") ")[1]!.split(" ");
     return Number(fields[11]) + Number(fields[12]);
   };
   const before = ticks();
