@@ -13,6 +13,7 @@ import { SrvPolicy } from "./srv.ts";
 import { StaticPolicy } from "./static.ts";
 import type { AllDownBehaviour, AnswerKind, Policy, PolicyCommon, Pool, Target, TargetRdata } from "./types.ts";
 import { WeightedPolicy } from "./weighted.ts";
+import { formatPath } from "../zones/yaml-source.ts";
 
 export type Path = readonly (string | number)[];
 
@@ -101,7 +102,7 @@ class Compiler {
   }
 
   private problem(path: Path, reason: string): void {
-    this.problems.push({ file: this.options.file, line: this.options.lineOf(path), path: path.join("."), reason });
+    this.problems.push({ file: this.options.file, line: this.options.lineOf(path), path: formatPath(path), reason });
   }
 
   // ---- pools ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { basename, join } from "node:path";
 import type { Problem } from "../errors.ts";
 import { buildZoneSet } from "./tree.ts";
 import type { ZoneSet } from "./tree.ts";
+import { formatPath } from "./yaml-source.ts";
 import type { Zone } from "./zone.ts";
 import { parseZoneText } from "./zone-file.ts";
 import type { ZoneParse } from "./zone-file.ts";
@@ -87,7 +88,7 @@ function checkClash(zone: Zone, checks: ReadonlyMap<string, { fingerprint: strin
       return {
         file: zone.file,
         line: zone.policies?.checkLines.get(name) ?? 1,
-        path: `checks.${name}`,
+        path: formatPath(["checks", name]),
         reason: `check "${name}" is defined differently in ${basename(earlier.file)} (check names are shared by all zones)`,
       };
     }

@@ -9,7 +9,7 @@ import { compilePolicies, policyForRecord, type Path } from "../policy/compile.t
 import type { PolicySections } from "../policy/schema.ts";
 import type { Policy, TargetRdata } from "../policy/types.ts";
 import type { Problem } from "../errors.ts";
-import type { PathSegment } from "./yaml-source.ts";
+import { formatPath, type PathSegment } from "./yaml-source.ts";
 import type { ZonePolicies } from "./zone.ts";
 
 export type PolicyBinding =
@@ -86,7 +86,7 @@ function parseChecks(
     const issues = checkDefinitionIssues(definition);
     for (const issue of issues) {
       const path = ["checks", name, ...issue.path];
-      problems.push({ file, line: lineOf(path), path: path.join("."), reason: issue.reason });
+      problems.push({ file, line: lineOf(path), path: formatPath(path), reason: issue.reason });
     }
     if (issues.length > 0) continue;
     parsed.set(name, checkSchema.parse(definition));
@@ -94,10 +94,21 @@ function parseChecks(
     lines.set(name, lineOf(["checks", name], true));
   }
   for (const problem of checkReferenceProblems(parsed)) {
-    const name = problem.path.split(".")[0]!;
-    problems.push({ file, line: lineOf(["checks", name], true), path: `checks.${problem.path}`, reason: problem.reason });
+    const path = ["checks", ...referenceSegments(problem.path)];
+    problems.push({ file, line: lineOf(path), path: formatPath(path), reason: problem.reason });
   }
   return { parsed, fingerprints, lines };
+}
+
+/**
+ * The health registry names a composite's fault as `NAME.checks[I]` or `NAME.checks`; back to segments (from
+ * the end: a check name may itself contain dots) so the path prints like every other zone-file path.
+ */
+function referenceSegments(text: string): PathSegment[] {
+  const match = /^(.*)\.checks(?:\[(\d+)\])?$/.exec(text);
+  if (match === null) return [text];
+  const [, name, index] = match;
+  return index === undefined ? [name!, "checks"] : [name!, "checks", Number(index)];
 }
 
 function canonicalJson(value: unknown): string {

@@ -8,24 +8,24 @@ const a = (address = "192.0.2.1") => ({ targets: [{ address }] });
 describe("compile: rejected with a problem at the offending key", () => {
   it.each([
     ["dangling pool of a weighted policy", { policies: { w: { type: "weighted", pool: "nope" } } }, "policies.w.pool", /unknown pool "nope"/],
-    ["dangling failover member", { pools: { p: a() }, policies: { f: { type: "failover", members: ["p", "ghost"] } } }, "policies.f.members.1", /unknown pool or policy "ghost"/],
+    ["dangling failover member", { pools: { p: a() }, policies: { f: { type: "failover", members: ["p", "ghost"] } } }, "policies.f.members[1]", /unknown pool or policy "ghost"/],
     ["dangling geo default", { policies: { g: { type: "geo", default: "x" } } }, "policies.g.default", /unknown pool or policy "x"/],
-    ["dangling check", { pools: { p: { targets: [{ address: "192.0.2.1", check: "web" }] } } }, "pools.p.targets.0.check", /unknown check "web"/],
+    ["dangling check", { pools: { p: { targets: [{ address: "192.0.2.1", check: "web" }] } } }, "pools.p.targets[0].check", /unknown check "web"/],
     ["dangling pool fallback", { pools: { p: { ...a(), fallback: "q" } } }, "pools.p.fallback", /unknown pool "q"/],
     ["dangling last-resort pool", { pools: { p: a() }, policies: { s: { type: "static", pool: "p", when_all_down: { pool: "z" } } } }, "policies.s.when_all_down.pool", /unknown pool "z"/],
-    ["policy cycle", { policies: { x: { type: "failover", members: ["y"] }, y: { type: "failover", members: ["x"] } } }, "policies.y.members.0", /policy cycle: x → y → x/],
-    ["self reference", { policies: { x: { type: "failover", members: ["x"] } } }, "policies.x.members.0", /policy cycle: x → x/],
-    ["cycle through geo", { pools: { p: a() }, policies: { g: { type: "geo", rules: [{ country: "DE", use: "f" }], default: "p" }, f: { type: "failover", members: ["g"] } } }, "policies.f.members.0", /policy cycle: g → f → g/],
+    ["policy cycle", { policies: { x: { type: "failover", members: ["y"] }, y: { type: "failover", members: ["x"] } } }, "policies.y.members[0]", /policy cycle: x → y → x/],
+    ["self reference", { policies: { x: { type: "failover", members: ["x"] } } }, "policies.x.members[0]", /policy cycle: x → x/],
+    ["cycle through geo", { pools: { p: a() }, policies: { g: { type: "geo", rules: [{ country: "DE", use: "f" }], default: "p" }, f: { type: "failover", members: ["g"] } } }, "policies.f.members[0]", /policy cycle: g → f → g/],
     ["pool fallback cycle", { pools: { p: { ...a(), fallback: "q" }, q: { ...a(), fallback: "p" } } }, "pools.q.fallback", /fallback cycle: p → q → p/],
-    ["mixed pool", { pools: { p: { targets: [{ address: "192.0.2.1" }, { address: "2001:db8::1" }] } } }, "pools.p.targets.1", /mixes A and AAAA/],
-    ["members answering different types", { pools: { p: a(), q: a("2001:db8::1") }, policies: { f: { type: "failover", members: ["p", "q"] } } }, "policies.f.members.1", /answers AAAA/],
-    ["srv policy over address pool", { pools: { p: a() }, policies: { s: { type: "srv", pools: ["p"] } } }, "policies.s.pools.0", /needs srv targets/],
+    ["mixed pool", { pools: { p: { targets: [{ address: "192.0.2.1" }, { address: "2001:db8::1" }] } } }, "pools.p.targets[1]", /mixes A and AAAA/],
+    ["members answering different types", { pools: { p: a(), q: a("2001:db8::1") }, policies: { f: { type: "failover", members: ["p", "q"] } } }, "policies.f.members[1]", /answers AAAA/],
+    ["srv policy over address pool", { pools: { p: a() }, policies: { s: { type: "srv", pools: ["p"] } } }, "policies.s.pools[0]", /needs srv targets/],
     ["name both pool and policy", { pools: { p: a() }, policies: { p: { type: "static", pool: "p" } } }, "policies.p", /also the name of a pool/],
-    ["unknown country", { pools: { p: a() }, policies: { g: { type: "geo", rules: [{ country: "XX", use: "p" }], default: "p" } } }, "policies.g.rules.0.country", /unknown ISO 3166-1 country "XX"/],
-    ["CIDR with host bits", { pools: { p: a() }, policies: { g: { type: "geo", rules: [{ cidr: "10.0.0.1/8", use: "p" }], default: "p" } } }, "policies.g.rules.0.cidr", /host bits/],
-    ["rule with two keys", { pools: { p: a() }, policies: { g: { type: "geo", rules: [{ country: "DE", continent: "EU", use: "p" }], default: "p" } } }, "policies.g.rules.0", /exactly one/],
-    ["same country twice", { pools: { p: a() }, policies: { g: { type: "geo", rules: [{ country: "DE", use: "p" }, { country: ["FR", "DE"], use: "p" }], default: "p" } } }, "policies.g.rules.1.country", /already matched/],
-    ["latency region without location", { pools: { p: a() }, policies: { l: { type: "latency", regions: [{ use: "p" }] } } }, "policies.l.regions.0", /no location/],
+    ["unknown country", { pools: { p: a() }, policies: { g: { type: "geo", rules: [{ country: "XX", use: "p" }], default: "p" } } }, "policies.g.rules[0].country", /unknown ISO 3166-1 country "XX"/],
+    ["CIDR with host bits", { pools: { p: a() }, policies: { g: { type: "geo", rules: [{ cidr: "10.0.0.1/8", use: "p" }], default: "p" } } }, "policies.g.rules[0].cidr", /host bits/],
+    ["rule with two keys", { pools: { p: a() }, policies: { g: { type: "geo", rules: [{ country: "DE", continent: "EU", use: "p" }], default: "p" } } }, "policies.g.rules[0]", /exactly one/],
+    ["same country twice", { pools: { p: a() }, policies: { g: { type: "geo", rules: [{ country: "DE", use: "p" }, { country: ["FR", "DE"], use: "p" }], default: "p" } } }, "policies.g.rules[1].country", /already matched/],
+    ["latency region without location", { pools: { p: a() }, policies: { l: { type: "latency", regions: [{ use: "p" }] } } }, "policies.l.regions[0]", /no location/],
     ["latency table names an unknown region", { pools: { p: { ...a(), location: { lat: 1, lon: 1 } } }, policies: { l: { type: "latency", regions: [{ use: "p" }], table: { DE: { q: 5 } } } } }, "policies.l.table.DE.q", /not one of this policy's regions/],
   ])("%s", (_name, sections, path, reason) => {
     const problems = problemsOf(sections);
@@ -33,7 +33,7 @@ describe("compile: rejected with a problem at the offending key", () => {
     const problem = problems.find((p) => p.path === path)!;
     expect(problem.reason).toMatch(reason);
     expect(problem.file).toBe("zone.yaml");
-    expect(problem.line).toBe(path.split(".").length);
+    expect(problem.line).toBe(path.split(/[.[]/).length);
   });
 
   it("a cycle is reported once", () => {

@@ -53,9 +53,9 @@ describe("docs/policies/examples", () => {
   });
 
   it.each([
-    ["failover.yaml", "members: [primary, secondary]", "members: [primary, secondry]", "policies.api.members.1", /unknown pool or policy "secondry"/],
-    ["canary.yaml", "check: web }   # stable", "check: webb }   # stable", "pools.app-fleet.targets.0.check", /unknown check "webb"/],
-    ["geo.yaml", "default: [us-east, eu-central]", "default: [us-east, www-geo]", "policies.www-geo.default.1", /policy cycle/],
+    ["failover.yaml", "members: [primary, secondary]", "members: [primary, secondry]", "policies.api.members[1]", /unknown pool or policy "secondry"/],
+    ["canary.yaml", "check: web }   # stable", "check: webb }   # stable", "pools.app-fleet.targets[0].check", /unknown check "webb"/],
+    ["geo.yaml", "default: [us-east, eu-central]", "default: [us-east, www-geo]", "policies.www-geo.default[1]", /policy cycle/],
   ])("negative half: a typo in %s is reported with its line", (file, from, to, path, reason) => {
     const original = readFileSync(join(dir, file), "utf8");
     const edited = original.replace(from, to);

@@ -60,13 +60,13 @@ describe("a zone with policies", () => {
       "dangling member",
       "  www: { A: { policy: app } }",
       "  bad: { type: failover, members: [main, mian] }",
-      [`${FILE}:17: policies.bad.members.1: unknown pool or policy "mian"`],
+      [`${FILE}:17: policies.bad.members[1]: unknown pool or policy "mian"`],
     ],
     [
       "a cycle",
       "  www: { A: { policy: app } }",
       "  c1: { type: failover, members: [c2] }\n  c2: { type: failover, members: [c1] }",
-      [`${FILE}:18: policies.c2.members.0: policy cycle: c1 → c2 → c1`],
+      [`${FILE}:18: policies.c2.members[0]: policy cycle: c1 → c2 → c1`],
     ],
     ["policy and CNAME at one name", "  www: { A: { policy: app }, CNAME: ns1 }", "", [
       `${FILE}:8: records.www.CNAME: CNAME must be the only record at www.example.com., found also A (RFC 1034 §3.6.2, RFC 2181 §10.1)`,
@@ -74,6 +74,24 @@ describe("a zone with policies", () => {
   ];
   it.each(cases)("rejects %s with file:line: path: reason", (_what, records, sections, expected) => {
     expect(problems(zone(records, sections))).toEqual(expected);
+  });
+
+  // Every stage (zod schema, policy compiler, check schema, composite references) prints one path format:
+  // list indexes in brackets, names with dots quoted in brackets (formatPath of src/zones/yaml-source.ts).
+  const pathFormats: [string, string, string][] = [
+    ["schema", "pools:\n  p: { targets: [{ address: 192.0.2.1 }, { address: 192.0.2.2, weight: -1 }] }", "pools.p.targets[1].weight"],
+    ["compiler, target", "pools:\n  p: { targets: [{ address: 192.0.2.1 }, { address: 192.0.2.2, check: nope }] }", "pools.p.targets[1].check"],
+    ["compiler, member", "pools:\n  p: { targets: [{ address: 192.0.2.1 }] }\npolicies:\n  app: { type: failover, members: [p, q] }", "policies.app.members[1]"],
+    ["compiler, dotted name", 'pools:\n  "p.x": { targets: [{ address: 192.0.2.1 }], fallback: nope }\npolicies:\n  app: { type: failover, members: ["p.x"] }', 'pools["p.x"].fallback'],
+    ["check schema", "checks:\n  web: { kind: tcp, port: 80, interval: 1x }", "checks.web.interval"],
+    ["composite reference", "checks:\n  c: { kind: composite, mode: all, checks: [x] }", "checks.c.checks[0]"],
+    ["composite reference, dotted name", 'checks:\n  "c.d": { kind: composite, mode: all, checks: [x] }', 'checks["c.d"].checks[0]'],
+  ];
+  it.each(pathFormats)("prints one path format: %s", (_stage, sections, path) => {
+    const text = `zone: example.com.\nttl: 3600\nrecords:\n  "@":\n    SOA: ns1 hostmaster 1 7200 3600 1209600 300\n    NS: ns1\n  ns1: { A: 192.0.2.53 }\n${sections}\n`;
+    const parsed = parseZoneText(text, FILE);
+    expect(parsed.ok ? [] : parsed.problems.map((p) => p.path)).toEqual([path]);
+    expect(path).not.toMatch(/\.\d/);
   });
 
   it("rejects a bad check definition at its line", () => {
