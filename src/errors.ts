@@ -18,6 +18,7 @@ export const ErrorCodes = {
   OVERRIDE_INVALID: "GSLB_ERR_OVERRIDE_INVALID",
   PROXY_CONFIG: "GSLB_ERR_PROXY_CONFIG",
   STATE_FILE: "GSLB_ERR_STATE_FILE",
+  ADMIN_REQUEST: "GSLB_ERR_ADMIN_REQUEST",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

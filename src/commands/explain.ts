@@ -109,6 +109,8 @@ Options:
   --admin ADDR:PORT      ask this running server's admin API instead (GET /explain)
   --json                 JSON instead of text
   -h, --help             this help
+
+Exit status: 0 explained, 1 the server could not be reached or failed, 2 usage error.
 `;
 
 export const explainCommand: Command = {
@@ -153,13 +155,34 @@ async function fromFiles(zones: string, geoip: string | undefined, health: "up" 
   }
 }
 
+/** Asks a running server. Its refusals and failures (unreachable, HTTP error, not JSON) exit 1, not 2 (usage). */
 async function fromServer(admin: string, name: string, type: string, client: string): Promise<QueryExplanation> {
-  const url = new URL(`http://${admin}/explain`);
+  const url = adminUrl(admin);
   url.search = new URLSearchParams({ name, type, client }).toString();
-  const response = await fetch(url);
-  const body = (await response.json()) as QueryExplanation | { error: string };
-  if (!response.ok || "error" in body) {
-    throw new GslbError(ErrorCodes.USAGE, `${admin}: ${"error" in body ? body.error : response.statusText}`);
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new GslbError(ErrorCodes.ADMIN_REQUEST, `cannot reach the admin API at ${admin}: ${causeOf(error)}`);
+  }
+  const body = await response.json().catch(() => null) as QueryExplanation | { error: string } | null;
+  if (body === null || !response.ok || "error" in body) {
+    const reason = body !== null && "error" in body ? body.error : `HTTP ${response.status} ${response.statusText}`;
+    throw new GslbError(ErrorCodes.ADMIN_REQUEST, `${admin}: ${reason}`);
   }
   return body;
+}
+
+function adminUrl(admin: string): URL {
+  const url = URL.parse(`http://${admin}/explain`);
+  if (url === null || url.pathname !== "/explain" || url.username !== "" || url.search !== "" || url.hash !== "") {
+    throw new GslbError(ErrorCodes.USAGE, `--admin must be ADDR:PORT such as 127.0.0.1:8053 or [::1]:8053, not "${admin}"\n\n${USAGE}`);
+  }
+  return url;
+}
+
+function causeOf(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error) return "code" in cause ? String(cause.code) : cause.message;
+  return error instanceof Error ? error.message : String(error);
 }

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -284,5 +285,52 @@ describe("gslb serve", () => {
     } finally {
       expect(await stop(server)).toBe(0);
     }
+  });
+});
+
+describe("gslb explain --admin: exit 1 when the server fails, 2 only for usage errors", () => {
+  /** A stand-in admin API answering every request with one canned response. */
+  async function fakeAdmin(status: number, body: string): Promise<{ address: string; server: Server }> {
+    const server = createServer((_req, res) => {
+      res.writeHead(status, { "content-type": "application/json" }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    return { address: `127.0.0.1:${port}`, server };
+  }
+
+  const explanation = JSON.stringify({ name: "www.cli.test.", type: "A", client: "192.0.2.1/32", outcome: "answer", zone: "cli.test.", records: [] });
+  it.each([
+    ["the server answers", 0, 200, explanation, /www\.cli\.test\. A for client 192\.0\.2\.1\/32: answer/],
+    ["the server refuses the query (400)", 1, 400, JSON.stringify({ error: "bad client" }), /: bad client$/m],
+    ["the server fails (500)", 1, 500, JSON.stringify({ error: "boom" }), /: boom$/m],
+    ["the server answers something that is not JSON", 1, 502, "<html>bad gateway</html>", /HTTP 502/],
+  ])("%s → exit %i", async (_what, code, status, body, message) => {
+    const admin = await fakeAdmin(status, body);
+    try {
+      const result = await gslb("explain", "www.cli.test", "A", "--client", "192.0.2.1", "--admin", admin.address);
+      expect({ code: result.code, output: result.stdout + result.stderr }).toEqual({ code, output: expect.stringMatching(message) });
+      expect(result.stderr).not.toContain("Usage:");
+    } finally {
+      admin.server.close();
+    }
+  });
+
+  it("a server that is not there → exit 1 naming the address", async () => {
+    const port = await freePort();
+    const result = await gslb("explain", "www.cli.test", "A", "--client", "192.0.2.1", "--admin", `127.0.0.1:${port}`);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`cannot reach the admin API at 127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
+  });
+
+  it.each([
+    ["a malformed --admin", ["--client", "192.0.2.1", "--admin", "127.0.0.1/x"], /--admin must be ADDR:PORT/],
+    ["no --client", ["--admin", "127.0.0.1:1"], /--client/],
+    ["a bad client", ["--client", "not-an-ip", "--admin", "127.0.0.1:1"], /bad client/],
+  ])("%s → exit 2 with the usage", async (_what, args, message) => {
+    const result = await gslb("explain", "www.cli.test", "A", ...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toContain("Usage: gslb explain");
   });
 });
