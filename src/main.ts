@@ -210,6 +210,7 @@ async function startHealth(
     auditLog: join(options.stateDir, "audit.jsonl"),
     reportDir: join(options.stateDir, "drills"),
     initial: options.healthStart === "assume-up" ? "up" : "unknown",
+    probeThreads: options.probeThreads,
     registry,
     logger: log,
     healthyRegions: () => healthyRegions(store.zones(), service.getCurrent()),

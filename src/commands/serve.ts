@@ -17,6 +17,7 @@ Options:
   --state-dir DIR        health states, overrides, audit log, drill reports   [default: .gslb-state]
   --health-start wait|assume-up   wait: answer only after every check's first result;
                          assume-up: answer at once, unchecked targets count as up   [default: wait]
+  --probe-threads 0|1    1: probes run in the gslb-prober worker thread; 0: on the main thread   [default: 1]
   --drills FILE          scheduled failover drills (YAML, see docs/health/drills.md)
   --udp-payload N        largest UDP response with EDNS, 512..4096       [default: 1232]
   --nsid TEXT            RFC 5001 name server identifier                 [default: off]
@@ -43,6 +44,7 @@ export const serveCommand: Command = {
         "state-dir": { type: "string" },
         "health-start": { type: "string" },
         drills: { type: "string" },
+        "probe-threads": { type: "string" },
         "udp-payload": { type: "string" },
         nsid: { type: "string" },
         identity: { type: "string" },
@@ -61,6 +63,7 @@ export const serveCommand: Command = {
         stateDir: values["state-dir"],
         healthStart: values["health-start"],
         drills: values.drills,
+        probeThreads: values["probe-threads"] === undefined ? undefined : Number(values["probe-threads"]),
         udpPayloadCap: values["udp-payload"] === undefined ? undefined : Number(values["udp-payload"]),
         nsid: values.nsid,
         identity: values.identity,

@@ -17,6 +17,7 @@ import { Scheduler, type HealthTargetSpec, type ProbeFactory } from "./scheduler
 import { EMPTY_STATE, readStateFile, StateFile } from "./state-file.ts";
 import type { HealthView } from "./table.ts";
 import type { Timers } from "./timers.ts";
+import { ProbeWorker } from "./worker/client.ts";
 
 export interface HealthServiceOptions {
   /** Where last states and overrides survive restarts; none: kept in memory only. */
@@ -32,7 +33,10 @@ export interface HealthServiceOptions {
   readonly logger?: Logger;
   readonly timers?: Timers;
   readonly random?: () => number;
+  /** Replaces the probes (tests); when absent, `probeThreads` decides where real probes run. */
   readonly probeFactory?: ProbeFactory;
+  /** 1 (default): probe I/O in the `gslb-prober` worker thread, off the query thread; 0: in-process (debugging). */
+  readonly probeThreads?: 0 | 1;
   /** Regions healthy now (drill abort conditions). */
   readonly healthyRegions: () => readonly string[];
   /** Cumulative answers served per region (drill reports). */
@@ -61,12 +65,13 @@ export async function startHealthService(options: HealthServiceOptions): Promise
   const metrics = options.registry === undefined ? undefined : new HealthMetrics(options.registry);
   const shared = { ...optional("timers", options.timers), ...optional("audit", audit), ...optional("metrics", metrics) };
 
+  const worker = options.probeFactory === undefined && options.probeThreads !== 0 ? new ProbeWorker(optional("logger", options.logger)) : undefined;
   const scheduler = new Scheduler({
     ...shared,
     ...optional("initial", options.initial),
     ...optional("maxConcurrent", options.maxConcurrent),
     ...optional("random", options.random),
-    ...optional("probeFactory", options.probeFactory),
+    ...optional("probeFactory", options.probeFactory ?? worker?.factory),
     ...optional("logger", options.logger),
     saved: saved.targets,
     ...optional("persist", stateFile === undefined ? undefined : (targets: Parameters<StateFile["setTargets"]>[0]) => stateFile.setTargets(targets)),
@@ -101,6 +106,7 @@ export async function startHealthService(options: HealthServiceOptions): Promise
       drills.stop();
       overrides.stop();
       await scheduler.stop();
+      await worker?.stop();
       await stateFile?.flush();
       if (audit instanceof FileAuditLog) await audit.flush();
     },
