@@ -50,50 +50,56 @@ export async function readZoneFile(file: string): Promise<ZoneParse> {
 }
 
 /**
- * The first file of each origin wins; a later file with the same zone is a problem. Check names are global
- * (health is keyed by check@address): a later file that defines a check name differently is a problem too.
+ * The zones accepted so far, and the check definitions they brought. A later zone with the same origin is a
+ * problem; so is one that defines a check name differently (check names are global: health is keyed by
+ * check@address).
  */
-export function conflictProblems(zones: readonly Zone[]): { zones: Zone[]; problems: Problem[] } {
-  const byOrigin = new Map<string, Zone>();
-  const checks = new Map<string, { fingerprint: string; file: string }>();
-  const problems: Problem[] = [];
-  for (const zone of zones) {
-    const first = byOrigin.get(zone.origin);
+export class ZoneConflicts {
+  readonly #byOrigin = new Map<string, Zone>();
+  readonly #checks = new Map<string, { fingerprint: string; file: string }>();
+
+  /** Accepts the zone, or returns the problem that keeps it out (and accepts nothing of it). */
+  accept(zone: Zone): Problem | undefined {
+    const first = this.#byOrigin.get(zone.origin);
     if (first !== undefined) {
-      problems.push({
-        file: zone.file,
-        line: 1,
-        path: "zone",
-        reason: `zone ${zone.origin} is already loaded from ${basename(first.file)}`,
-      });
-      continue;
+      return { file: zone.file, line: 1, path: "zone", reason: `zone ${zone.origin} is already loaded from ${basename(first.file)}` };
     }
-    const clash = checkClash(zone, checks);
-    if (clash !== undefined) {
-      problems.push(clash);
-      continue;
-    }
-    byOrigin.set(zone.origin, zone);
+    const clash = this.#checkClash(zone);
+    if (clash !== undefined) return clash;
+    this.#byOrigin.set(zone.origin, zone);
     for (const [name, fingerprint] of zone.policies?.checkFingerprints ?? []) {
-      if (!checks.has(name)) checks.set(name, { fingerprint, file: zone.file });
+      if (!this.#checks.has(name)) this.#checks.set(name, { fingerprint, file: zone.file });
     }
+    return undefined;
   }
-  return { zones: [...byOrigin.values()], problems };
+
+  #checkClash(zone: Zone): Problem | undefined {
+    for (const [name, fingerprint] of zone.policies?.checkFingerprints ?? []) {
+      const earlier = this.#checks.get(name);
+      if (earlier !== undefined && earlier.fingerprint !== fingerprint) {
+        return {
+          file: zone.file,
+          line: zone.policies?.checkLines.get(name) ?? 1,
+          path: formatPath(["checks", name]),
+          reason: `check "${name}" is defined differently in ${basename(earlier.file)} (check names are shared by all zones)`,
+        };
+      }
+    }
+    return undefined;
+  }
 }
 
-function checkClash(zone: Zone, checks: ReadonlyMap<string, { fingerprint: string; file: string }>): Problem | undefined {
-  for (const [name, fingerprint] of zone.policies?.checkFingerprints ?? []) {
-    const earlier = checks.get(name);
-    if (earlier !== undefined && earlier.fingerprint !== fingerprint) {
-      return {
-        file: zone.file,
-        line: zone.policies?.checkLines.get(name) ?? 1,
-        path: formatPath(["checks", name]),
-        reason: `check "${name}" is defined differently in ${basename(earlier.file)} (check names are shared by all zones)`,
-      };
-    }
+/** The first file of each origin wins, and the first definition of each check name: later files clash. */
+export function conflictProblems(zones: readonly Zone[]): { zones: Zone[]; problems: Problem[] } {
+  const conflicts = new ZoneConflicts();
+  const accepted: Zone[] = [];
+  const problems: Problem[] = [];
+  for (const zone of zones) {
+    const problem = conflicts.accept(zone);
+    if (problem === undefined) accepted.push(zone);
+    else problems.push(problem);
   }
-  return undefined;
+  return { zones: accepted, problems };
 }
 
 /** Load a directory or one file into a ZoneSet of the valid zones, plus every problem found. */

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import type { Problem } from "../errors.ts";
 import type { Name } from "../dns/types.ts";
-import { conflictProblems, listZoneFiles } from "./loader.ts";
+import { listZoneFiles, ZoneConflicts } from "./loader.ts";
 import { buildZoneSet, EMPTY_ZONE_SET } from "./tree.ts";
 import type { ZoneSet } from "./tree.ts";
 import type { Zone } from "./zone.ts";
@@ -149,16 +149,41 @@ export class ZoneStore {
     return parsed.ok ? { text, zone: parsed.zone } : { problems: parsed.problems };
   }
 
-  /** Two files with one zone: the file already serving it (else the first by name) keeps it. */
+  /**
+   * Files that clash (one zone in two files, one check name defined two ways) are treated like any invalid
+   * edit: the file whose new version clashes goes back to its last good version, or out when it has none.
+   * The edit that introduces a clash is the one rejected (see #firstClash for the order). Each round
+   * settles one file, and files already serving never clash among themselves, so this ends.
+   */
   #resolveConflicts(next: Map<string, GoodFile>, problems: Problem[]): Map<string, GoodFile> {
-    const ordered = [...next].sort(([a], [b]) => Number(!this.#good.has(a)) - Number(!this.#good.has(b)));
-    const { zones, problems: conflicts } = conflictProblems(ordered.map(([, g]) => g.zone));
-    for (const conflict of conflicts) {
-      problems.push(conflict);
-      this.#onEvent({ type: "rejected", file: conflict.file, problems: [conflict], servingPrevious: false });
+    const chosen = new Map(next);
+    for (;;) {
+      const clash = this.#firstClash(chosen);
+      if (clash === undefined) break;
+      const previous = this.#good.get(clash.file);
+      if (previous !== undefined && chosen.get(clash.file) !== previous) chosen.set(clash.file, previous);
+      else chosen.delete(clash.file);
+      problems.push(clash);
+      this.#onEvent({ type: "rejected", file: clash.file, problems: [clash], servingPrevious: chosen.has(clash.file) });
     }
-    const keep = new Set(zones);
-    return new Map(ordered.filter(([, g]) => keep.has(g.zone)));
+    return chosen;
+  }
+
+  /** Serving files first, then new versions that keep the checks as served, then those that redefine one. */
+  #firstClash(chosen: ReadonlyMap<string, GoodFile>): Problem | undefined {
+    const serving = [...chosen].filter(([file, good]) => this.#good.get(file) === good);
+    const fresh = [...chosen].filter(([file, good]) => this.#good.get(file) !== good);
+    const servedChecks = new Map<string, string>();
+    for (const good of this.#good.values()) for (const [name, print] of good.zone.policies?.checkFingerprints ?? []) servedChecks.set(name, print);
+    const redefines = (zone: Zone): boolean =>
+      [...(zone.policies?.checkFingerprints ?? [])].some(([name, print]) => (servedChecks.get(name) ?? print) !== print);
+    fresh.sort(([, a], [, b]) => Number(redefines(a.zone)) - Number(redefines(b.zone)));
+    const conflicts = new ZoneConflicts();
+    for (const [, good] of [...serving, ...fresh]) {
+      const problem = conflicts.accept(good.zone);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
   }
 
   #swap(accepted: Map<string, GoodFile>): void {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { formatProblem } from "../../src/errors.ts";
 import { checkPath } from "../../src/zones/loader.ts";
 import { lookup } from "../../src/zones/lookup.ts";
-import { ZoneStore } from "../../src/zones/store.ts";
+import { ZoneStore, type ZoneEvent } from "../../src/zones/store.ts";
 import { parseZoneText } from "../../src/zones/zone-file.ts";
 import { isPolicyRRset } from "../../src/zones/zone.ts";
 import { reachablePools } from "../../src/zones/zone-policies.ts";
@@ -130,6 +130,85 @@ describe("policy zones on disk", () => {
     ]);
     await writeFile(join(dir, "example.net.yaml"), zone("  www: { A: { policy: app } }", "", "example.net."));
     expect(await checkPath(dir)).toEqual([]);
+  });
+
+  describe("a check name defined two ways keeps the clashing edit out, like any invalid edit", () => {
+    const WWW = "  www: { A: { policy: app } }";
+    const EDITED = `${WWW}\n  new: { A: 192.0.2.99 }`; // one more record: shows whether the edit is served
+    const file = (origin: string): string => join(dir, `${origin}yaml`);
+    const write = (origin: string, records: string, path = "/healthz"): Promise<void> =>
+      writeFile(file(origin), zone(records, "", origin).replace("path: /healthz", `path: ${path}`));
+    const served = (store: ZoneStore, name: string): boolean => lookup(store.current(), name, 1).kind === "answer";
+    const clash = (origin: string, line: number, other: string): string =>
+      `${file(origin)}:${line}: checks.web: check "web" is defined differently in ${other}yaml (check names are shared by all zones)`;
+
+    // [what, edits applied after both files served /healthz, problems of the reload, origins whose edit is served]
+    // A clash is [file's origin, the other file's origin]; the check's key is on line 11 of the edited files.
+    // Edits are [origin, check path]; a file not edited keeps its first version.
+    const cases: [string, [string, string][], [string, string][], string[]][] = [
+      ["the later file redefines it", [["example.net.", "/other"]], [["example.net.", "example.com."]], []],
+      ["the earlier file redefines it", [["example.com.", "/other"]], [["example.com.", "example.net."]], []],
+      [
+        "the earlier file redefines it while the later one is edited too",
+        [["example.com.", "/other"], ["example.net.", "/healthz"]],
+        [["example.com.", "example.net."]],
+        ["example.net."],
+      ],
+      ["the later file redefines it while the earlier one is edited too", [["example.com.", "/healthz"], ["example.net.", "/other"]], [["example.net.", "example.com."]], ["example.com."]],
+      [
+        "both files redefine it, differently",
+        [["example.com.", "/one"], ["example.net.", "/two"]],
+        [["example.net.", "example.com."], ["example.com.", "example.net."]],
+        [],
+      ],
+      ["both files redefine it the same way", [["example.com.", "/v2"], ["example.net.", "/v2"]], [], ["example.com.", "example.net."]],
+    ];
+    it.each(cases)("%s", async (_what, edits, clashes, editsServed) => {
+      await write("example.com.", WWW);
+      await write("example.net.", WWW);
+      const events: ZoneEvent[] = [];
+      const { store } = await ZoneStore.open(dir, { onEvent: (e) => events.push(e) });
+      expect(store.problems()).toEqual([]);
+      for (const [origin, path] of edits) await write(origin, EDITED, path);
+      events.length = 0;
+      const report = await store.reload();
+      expect(report.problems.map(formatProblem)).toEqual(clashes.map(([origin, other]) => clash(origin, 11, other)));
+      expect(events.filter((e) => e.type === "rejected")).toEqual(
+        clashes.map(([origin]) => expect.objectContaining({ file: file(origin), servingPrevious: true })),
+      );
+      for (const origin of ["example.com.", "example.net."]) {
+        expect({ origin, www: served(store, `www.${origin}`), edit: served(store, `new.${origin}`) }).toEqual({
+          origin,
+          www: true,
+          edit: editsServed.includes(origin),
+        });
+      }
+    });
+
+    it("a new file that clashes has no previous version: it stays out until fixed", async () => {
+      await write("example.com.", WWW);
+      const events: ZoneEvent[] = [];
+      const { store } = await ZoneStore.open(dir, { onEvent: (e) => events.push(e) });
+      await write("example.net.", EDITED, "/other");
+      const report = await store.reload();
+      expect(report.problems.map(formatProblem)).toEqual([clash("example.net.", 11, "example.com.")]);
+      expect(events.at(-1)).toMatchObject({ type: "rejected", file: file("example.net."), servingPrevious: false });
+      expect([served(store, "www.example.com."), served(store, "www.example.net.")]).toEqual([true, false]);
+      await write("example.net.", EDITED);
+      expect((await store.reload()).problems).toEqual([]);
+      expect(served(store, "new.example.net.")).toBe(true);
+    });
+
+    it("the rejected file is fixed: its edit is served on the next reload", async () => {
+      await write("example.com.", WWW);
+      await write("example.net.", WWW);
+      const { store } = await ZoneStore.open(dir);
+      await write("example.net.", EDITED, "/other");
+      expect((await store.reload()).problems).toHaveLength(1);
+      await write("example.net.", EDITED);
+      expect((await store.reload()).problems).toEqual([]);
+      expect(served(store, "new.example.net.")).toBe(true);
+    });
   });
 
   it("a reload with a broken policy keeps the old version serving", async () => {
