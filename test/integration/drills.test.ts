@@ -1,7 +1,7 @@
 /**
  * Issue 4 acceptance: a drill fails its region over, reverts by itself and writes a report whose switch time
  * matches what DNS answered; an abort condition that holds skips a drill, or stops a running one.
- * (The acceptance drill runs from cron every minute for 20 s; here `gslb drill run --now` and 3 s keep it short.)
+ * Started by hand here (`gslb drill run --now`, 3 s); cron-drills.test.ts starts them by their schedule.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
