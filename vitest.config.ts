@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // The JSON summary lets .ci/run print one plain "N passed, N failed" line.
+    reporters: ["default", ["json", { outputFile: ".vitest/results.json" }]],
   },
 });
