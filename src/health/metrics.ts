@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics of the prober, one series per target key (`check@address`), on a registry the caller
- * passes in (the admin API's). Updated per result with label lookups only — no allocation beyond prom-client's.
+ * passes in (the admin API's). Per result only the outcome counter and the RTT gauge move (label lookups, no
+ * allocation beyond prom-client's); the state series are set on a state change.
  */
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Override } from "./override-schema.ts";
@@ -40,9 +41,10 @@ export class HealthMetrics {
     this.flapsSeen.set(target, snapshot.flaps);
   }
 
+  /** Per result: the outcome count and the RTT. The state series change only with `observeState`, on a transition. */
   observeResult(target: string, result: ProbeResult, snapshot: TrackerSnapshot): void {
     this.results.inc({ target, outcome: result.outcome });
-    this.observeState(target, snapshot);
+    if (snapshot.rttMs !== null) this.rtt.set({ target }, snapshot.rttMs / 1000);
   }
 
   remove(target: string): void {

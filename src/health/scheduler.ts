@@ -272,6 +272,7 @@ export class Scheduler {
       const transition = entry.tracker.record(result, now);
       const snapshot = entry.tracker.snapshot();
       this.metrics?.observeResult(entry.key, result, snapshot);
+      if (transition !== undefined) this.metrics?.observeState(entry.key, snapshot);
       if (transition !== undefined) this.onTransition(entry, transition, snapshot);
       else this.publishRttLater();
       this.arm(entry, Math.max(0, this.nextDelay(entry.check) - (now - startedAt)));

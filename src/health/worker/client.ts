@@ -2,7 +2,10 @@
  * The main-thread side of the `gslb-prober` worker: a ProbeFactory for the Scheduler whose probes only post
  * `run` requests and resolve with the worker's results, so probe I/O never runs on the DNS query thread.
  *
- * Requests are batched per event-loop turn (one postMessage), as the worker batches results. The worker is
+ * Requests are batched (one postMessage per `batchWindowMs`), as the worker batches results: with probes
+ * spread over the interval by jitter, batching per event-loop turn would still post once per probe, and a
+ * postMessage costs the main thread ~10 µs and the worker ~30 µs (measured, scripts/bench/probes.ts). The
+ * window delays a probe's start and its result by at most that much; RTTs are measured in the worker. The worker is
  * unref'd (it never keeps the process alive), started on the first request, and replaced after it dies:
  * the death is logged once, in-flight probes fail as "error", and the next request starts a new worker that
  * gets every live definition again. `stop()` terminates it.
@@ -14,17 +17,20 @@ import type { Check } from "../check-schema.ts";
 import { probeError, type ProbeResult, type ProbeTarget } from "../probes/probe.ts";
 import { checkReferenceProblems, type CheckLookup } from "../probes/registry.ts";
 import type { ProbeFactory } from "../scheduler.ts";
-import { resultBatchSchema, type DefineRequest, type ProbeRequest, type RequestBatch } from "./protocol.ts";
+import { later, resultBatchSchema, type DefineRequest, type ProberData, type ProbeRequest, type RequestBatch } from "./protocol.ts";
 
 /** The worker's name, which Node also gives its OS thread (`/proc/<pid>/task/<tid>/comm`): pin it by that. */
 export const PROBER_THREAD_NAME = "gslb-prober";
 
 const ENTRY = new URL("./entry.ts", import.meta.url);
+const DEFAULT_BATCH_WINDOW_MS = 10;
 
 export interface ProbeWorkerOptions {
   readonly logger?: Pick<Logger, "warn">;
   /** The worker script; tests wrap the real one. */
   readonly entry?: URL;
+  /** Requests (and results) are gathered this long before one postMessage; 0: once per event-loop turn. */
+  readonly batchWindowMs?: number;
 }
 
 interface Pending {
@@ -36,18 +42,20 @@ interface Pending {
 export class ProbeWorker {
   private readonly logger: Pick<Logger, "warn"> | undefined;
   private readonly entry: URL;
+  private readonly batchWindowMs: number;
   private worker: Worker | undefined;
   private exited: Promise<void> = Promise.resolve();
   private readonly defined = new Map<number, DefineRequest>();
   private readonly pending = new Map<number, Pending>();
   private outbox: ProbeRequest[] = [];
-  private flushTimer: NodeJS.Immediate | undefined;
+  private cancelFlush: (() => void) | undefined;
   private nextId = 1;
   private stopped = false;
 
   constructor(options: ProbeWorkerOptions = {}) {
     this.logger = options.logger;
     this.entry = options.entry ?? ENTRY;
+    this.batchWindowMs = options.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS;
   }
 
   /** For the Scheduler: a probe of check `name` that runs in the worker. Throws on a bad composite reference. */
@@ -82,8 +90,8 @@ export class ProbeWorker {
   /** Fails what is in flight, terminates the worker and resolves when its thread has exited. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.flushTimer !== undefined) clearImmediate(this.flushTimer);
-    this.flushTimer = undefined;
+    this.cancelFlush?.();
+    this.cancelFlush = undefined;
     this.outbox = [];
     this.failPending("probe worker stopped");
     const worker = this.worker;
@@ -115,11 +123,11 @@ export class ProbeWorker {
   private post(request: ProbeRequest): void {
     if (this.stopped) return;
     this.outbox.push(request);
-    this.flushTimer ??= setImmediate(() => this.flush());
+    this.cancelFlush ??= later(() => this.flush(), this.batchWindowMs);
   }
 
   private flush(): void {
-    this.flushTimer = undefined;
+    this.cancelFlush = undefined;
     const items = this.outbox;
     this.outbox = [];
     if (items.length === 0 || this.stopped) return;
@@ -129,7 +137,8 @@ export class ProbeWorker {
 
   /** A new worker, told every live definition first (the batch may repeat some: a define replaces). */
   private spawn(items: ProbeRequest[]): Worker {
-    const worker = new Worker(this.entry, { name: PROBER_THREAD_NAME });
+    const workerData: ProberData = { batchWindowMs: this.batchWindowMs };
+    const worker = new Worker(this.entry, { name: PROBER_THREAD_NAME, workerData });
     worker.unref();
     this.worker = worker;
     let died: unknown;

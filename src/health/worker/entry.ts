@@ -1,16 +1,17 @@
 /**
  * The `gslb-prober` worker thread: runs probe I/O off the DNS query thread. It builds real probes from the
  * check definitions the main thread sends (one per defined probe, cached until closed), runs them with the
- * checks' own timeouts, and posts results back in one message per event-loop turn.
+ * checks' own timeouts, and posts results back in one message per batch window.
  */
-import { parentPort, type MessagePort } from "node:worker_threads";
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { ErrorCodes, GslbError } from "../../errors.ts";
 import type { Check } from "../check-schema.ts";
 import { probeError, type Probe, type ProbeResult, type ProbeTarget } from "../probes/probe.ts";
 import { createProbe } from "../probes/registry.ts";
-import { requestBatchSchema, type DefineRequest, type ProbeRequest, type ResultBatch } from "./protocol.ts";
+import { later, proberDataSchema, requestBatchSchema, type DefineRequest, type ProbeRequest, type ResultBatch } from "./protocol.ts";
 
 const port = requirePort();
+const { batchWindowMs } = proberDataSchema.parse(workerData);
 
 /** A probe whose definition was refused: every run reports why. */
 type Built = Probe | { readonly problem: string };
@@ -74,7 +75,7 @@ function send(id: number, result: ProbeResult): void {
   outbox.push({ id, result });
   if (flushScheduled) return;
   flushScheduled = true;
-  setImmediate(flush);
+  later(flush, batchWindowMs);
 }
 
 function flush(): void {
