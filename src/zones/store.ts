@@ -52,6 +52,8 @@ export class ZoneStore {
   #current: ZoneSet = EMPTY_ZONE_SET;
   #good = new Map<string, GoodFile>();
   #problems: readonly Problem[] = [];
+  /** Files whose latest version was rejected at the last reload. */
+  #rejected: ReadonlySet<string> = new Set();
   #running: Promise<ReloadReport> | null = null;
   #queued: Promise<ReloadReport> | null = null;
 
@@ -129,6 +131,7 @@ export class ZoneStore {
       this.#onEvent({ type: "removed", file, zone: good.zone.origin });
     }
     const accepted = this.#resolveConflicts(next, problems);
+    this.#announceRecovered(accepted, problems);
     if (changed) this.#swap(accepted);
     this.#problems = problems;
     return { zones: accepted.size, problems, changed };
@@ -184,6 +187,20 @@ export class ZoneStore {
       if (problem !== undefined) return problem;
     }
     return undefined;
+  }
+
+  /**
+   * A rejected file put back as it was (the edit reverted) is loaded again, though its zone never changed:
+   * say so, or its rejection would stand (in logs and the gslb_zone_file_rejected gauge) until its next edit.
+   */
+  #announceRecovered(accepted: ReadonlyMap<string, GoodFile>, problems: readonly Problem[]): void {
+    const rejectedNow = new Set(problems.map((p) => p.file));
+    for (const file of this.#rejected) {
+      const good = accepted.get(file);
+      if (rejectedNow.has(file) || good === undefined || this.#good.get(file) !== good) continue;
+      this.#onEvent({ type: "loaded", file, zone: good.zone.origin, serial: serialOf(good.zone) });
+    }
+    this.#rejected = rejectedNow;
   }
 
   #swap(accepted: Map<string, GoodFile>): void {

@@ -95,16 +95,28 @@ function sortProblems(problems: Problem[]): Problem[] {
 function reportIssue(issue: z.core.$ZodIssue, prefix: readonly PathSegment[], report: ReportFn): void {
   const path = [...prefix, ...(issue.path as PathSegment[])];
   if (issue.code === "unrecognized_keys") {
-    const allowed = path.length === 0 ? ALLOWED_KEYS.root : ALLOWED_KEYS.value;
-    for (const key of issue.keys) report([...path, key], `unknown key "${key}" (expected ${allowed})`, true);
+    const allowed = allowedKeys(path);
+    for (const key of issue.keys) report([...path, key], `unknown key "${key}"${allowed === undefined ? "" : ` (expected ${allowed})`}`, true);
   } else if (issue.code === "invalid_union") {
-    // Report the branch the value was meant for (an object with a wrong field), not "invalid input".
-    const branch = issue.errors.find((errors) => !errors.every((e) => e.code === "invalid_type" && e.path.length === 0));
-    if (branch === undefined) report(path, `expected ${RECORD_VALUE_SHAPE}`);
+    // Report the branch the value was meant for (an object with a wrong field), not "invalid input": of the
+    // branches of the right shape, the one with the fewest problems (an SRV target is not an address target).
+    const branches = issue.errors.filter((errors) => !errors.every((e) => e.code === "invalid_type" && e.path.length === 0));
+    const branch = branches.reduce<(typeof branches)[number] | undefined>((best, b) => (best === undefined || b.length < best.length ? b : best), undefined);
+    if (branch === undefined) report(path, isRecordValuePath(path) ? `expected ${RECORD_VALUE_SHAPE}` : issue.message);
     else for (const inner of branch) reportIssue(inner, path, report);
   } else {
     report(path, issue.message);
   }
+}
+
+/** records.<owner>.<TYPE>: where a record value (string, list, { ttl, values } or { policy }) belongs. */
+function isRecordValuePath(path: readonly PathSegment[]): boolean {
+  return path.length === 3 && path[0] === "records";
+}
+
+function allowedKeys(path: readonly PathSegment[]): string | undefined {
+  if (path.length === 0) return ALLOWED_KEYS.root;
+  return isRecordValuePath(path) ? ALLOWED_KEYS.value : undefined;
 }
 
 type ReportFn = (path: readonly PathSegment[], reason: string, onKey?: boolean) => void;

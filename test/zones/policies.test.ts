@@ -94,6 +94,18 @@ describe("a zone with policies", () => {
     expect(path).not.toMatch(/\.\d/);
   });
 
+  // Regression: an SRV target with a bad field was reported against the address-target branch ("address:
+  // expected string", "unknown key "srv" (expected ttl, values — or policy)").
+  const targetShapes: [string, string, string[]][] = [
+    ["an SRV target with a bad weight", "s: { targets: [{ srv: a.example.com., port: 5, weight: ten }] }", ["pools.s.targets[0].weight: Invalid input: expected number, received string"]],
+    ["an address target with an unknown key", "a: { targets: [{ address: 192.0.2.1, colour: red }] }", ['pools.a.targets[0].colour: unknown key "colour"']],
+    ["an unknown key on a pool", "b: { targets: [{ address: 192.0.2.1 }], colour: 1 }", ['pools.b.colour: unknown key "colour"']],
+  ];
+  it.each(targetShapes)("reports %s against the shape it was meant for", (_what, pool, expected) => {
+    const text = `zone: example.com.\nttl: 3600\nrecords:\n  "@":\n    SOA: ns1 hostmaster 1 7200 3600 1209600 300\n    NS: ns1\n  ns1: { A: 192.0.2.53 }\npools:\n  ${pool}\n`;
+    expect(problems(text)).toEqual(expected.map((e) => `${FILE}:9: ${e}`));
+  });
+
   it("rejects a bad check definition at its line", () => {
     const text = zone("  www: { A: { policy: app } }", "").replace("rise: 2,", "rise: 2, colour: red,");
     expect(problems(text)).toEqual([`${FILE}:10: checks.web: Unrecognized key: "colour"`]);

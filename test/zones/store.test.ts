@@ -93,6 +93,23 @@ describe("ZoneStore", () => {
     expect(wwwAddress(store, "example.com.")).toBe("192.0.2.2");
   });
 
+  // Regression: a reverted edit left the file marked rejected (no "loaded" event: its zone never changed).
+  it("a rejected file put back as it was is announced loaded again", async () => {
+    const file = join(dir, "example.com.yaml");
+    await writeFile(file, zoneText("example.com.", "192.0.2.1"));
+    const events: ZoneEvent[] = [];
+    const { store } = await ZoneStore.open(dir, { onEvent: (e) => events.push(e) });
+    await writeFile(file, zoneText("example.com.", "192.0.2.999"));
+    expect((await store.reload()).problems).toHaveLength(1);
+    events.length = 0;
+    await writeFile(file, zoneText("example.com.", "192.0.2.1"));
+    expect(await store.reload()).toEqual({ zones: 1, problems: [], changed: false });
+    expect(events).toEqual([{ type: "loaded", file, zone: "example.com.", serial: 1 }]);
+    events.length = 0;
+    await store.reload();
+    expect(events).toEqual([]);
+  });
+
   it("does not rebuild when nothing changed", async () => {
     await writeFile(join(dir, "example.com.yaml"), zoneText("example.com.", "192.0.2.1"));
     const { store } = await ZoneStore.open(dir);
