@@ -3,15 +3,15 @@
  * ways with backpressure → on a connect error, timeout, reset or 502/503 retry another upstream when that is
  * safe → passive health records every attempt → response. No await, no logging, no exception on this path.
  */
-import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { PickRequest } from "./balancers/balancer.ts";
 import type { HashConfig, StickyConfig } from "./config/schema.ts";
 import { classifyError, failureOf, sendFailure, type FailureKind } from "./failures.ts";
-import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.ts";
+import { clientResponseHeaderList, upstreamRequestHeaders } from "./headers.ts";
 import type { UpstreamGroup } from "./pool.ts";
+import type { RequestIdSource } from "./request-id.ts";
 import type { RetryBudget } from "./retry-budget.ts";
 import { unmapped, type TrustedProxies } from "./trust.ts";
 import type { Outcome, Upstream } from "./upstream.ts";
@@ -31,6 +31,8 @@ export interface ForwardSnapshot {
   readonly upstreamBodyMs: number;
   /** Our `Via` pseudonym, or undefined for no Via header. */
   readonly via: string | undefined;
+  /** Our `Via` entry on responses (`1.1 <via>`), built once per configuration. */
+  readonly responseVia: string | undefined;
 }
 
 export interface ForwardObserver {
@@ -46,6 +48,8 @@ export interface ForwardDeps {
   readonly observer: ForwardObserver;
   /** Listener protocol, for X-Forwarded-Proto. */
   readonly proto: "http" | "https";
+  /** X-Request-ID for requests that come without one. */
+  readonly requestId: RequestIdSource;
 }
 
 /**
@@ -56,7 +60,7 @@ const IDEMPOTENT: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRAC
 
 export function handleRequest(deps: ForwardDeps, req: IncomingMessage, res: ServerResponse): void {
   const snapshot = deps.snapshot();
-  const requestId = headerValue(req.headers["x-request-id"]) ?? randomUUID();
+  const requestId = headerValue(req.headers["x-request-id"]) ?? deps.requestId();
   // Request smuggling (RFC 9112 §6.1): both framings at once is refused, never guessed. Two Host lines
   // (RFC 9112 §3.2) are refused too: we would route on the first while the upstream may read the last.
   if ((req.headers["transfer-encoding"] !== undefined && req.headers["content-length"] !== undefined) || hostLines(req.rawHeaders) > 1) {
@@ -139,7 +143,6 @@ class Exchange {
   start(): void {
     this.deps.budget.activeRequests++;
     this.res.on("close", this.onClientClose);
-    this.res.setHeader("x-request-id", this.requestId);
     this.attempt();
   }
 
@@ -251,11 +254,11 @@ class Exchange {
     sendFailure(this.res, kind, this.requestId);
   }
 
+  /** The response head, in one `writeHead` with a flat list (Node's fast path: nothing set on `res` before). */
   startResponse(upstream: Upstream, status: number, headers: IncomingHttpHeaders, statusMessage: string | undefined): void {
-    const out = clientResponseHeaders(headers, this.snapshot.via === undefined ? undefined : `1.1 ${this.snapshot.via}`);
-    out["x-request-id"] = this.requestId;
+    const out = clientResponseHeaderList(headers, this.snapshot.responseVia, this.requestId);
     const sticky = this.target.sticky;
-    if (sticky !== undefined && this.stickyKey !== upstream.stickyKey) appendSetCookie(out, stickyCookie(sticky, upstream.stickyKey, this.deps.proto));
+    if (sticky !== undefined && this.stickyKey !== upstream.stickyKey) out.push("set-cookie", stickyCookie(sticky, upstream.stickyKey, this.deps.proto));
     if (statusMessage !== undefined && statusMessage !== "") this.res.writeHead(status, statusMessage, out);
     else this.res.writeHead(status, out);
   }
@@ -394,12 +397,6 @@ export function stickyCookie(sticky: StickyConfig, key: string, proto: "http" | 
   if (sticky.ttl !== undefined) cookie += `; Max-Age=${Math.ceil(sticky.ttl / 1000)}`;
   if (proto === "https") cookie += "; Secure";
   return cookie;
-}
-
-function appendSetCookie(headers: Record<string, number | string | string[] | undefined>, cookie: string): void {
-  const existing = headers["set-cookie"];
-  if (existing === undefined) headers["set-cookie"] = [cookie];
-  else headers["set-cookie"] = [...(Array.isArray(existing) ? existing : [String(existing)]), cookie];
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -59,10 +59,20 @@ export interface ForwardingFacts {
   readonly authority?: string | undefined;
 }
 
+/** `Connection` values seen lately and their tokens: the same few values ("keep-alive", "close") come on every message. */
+const connectionTokenCache = new Map<string, ReadonlySet<string>>();
+const CONNECTION_CACHE_SIZE = 64;
+
 /** Tokens named by `Connection` are hop-by-hop too ("Connection: close, X-Secret"). */
 function connectionTokens(value: string | undefined): ReadonlySet<string> | undefined {
   if (value === undefined) return undefined;
-  return new Set(value.split(",").map((t) => t.trim().toLowerCase()));
+  let tokens = connectionTokenCache.get(value);
+  if (tokens === undefined) {
+    tokens = new Set(value.split(",").map((t) => t.trim().toLowerCase()));
+    if (connectionTokenCache.size >= CONNECTION_CACHE_SIZE) connectionTokenCache.clear();
+    connectionTokenCache.set(value, tokens);
+  }
+  return tokens;
 }
 
 /**
@@ -102,19 +112,34 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], headers: I
   return out;
 }
 
-/** Response headers for the client: the upstream's, minus hop-by-hop ones, with our `via` appended. */
-export function clientResponseHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>, via?: string): OutgoingHttpHeaders {
-  const listed = connectionTokens(typeof headers["connection"] === "string" ? headers["connection"] : undefined);
-  const out: OutgoingHttpHeaders = {};
+type ResponseHeaders = IncomingHttpHeaders | Record<string, string | string[] | undefined>;
+
+/**
+ * Response headers for the client as a flat [name, value, ...] list (what `writeHead` takes fastest): the
+ * upstream's, minus hop-by-hop ones, with our `via` appended. With `requestId`, the upstream's X-Request-ID
+ * is replaced by ours.
+ */
+export function clientResponseHeaderList(headers: ResponseHeaders, via?: string, requestId?: string): (string | string[])[] {
+  const connection = headers["connection"];
+  const listed = connectionTokens(typeof connection === "string" ? connection : undefined);
+  const out: (string | string[])[] = [];
+  let theirVia: string | string[] | undefined;
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || RESPONSE_HOP_BY_HOP.has(name) || listed?.has(name) === true) continue;
-    out[name] = value;
+    if (name === "via" && via !== undefined) theirVia = value;
+    else if (name !== "x-request-id" || requestId === undefined) out.push(name, value);
   }
-  if (via !== undefined) {
-    const theirs = out["via"];
-    out["via"] = theirs === undefined ? via : `${Array.isArray(theirs) ? theirs.join(", ") : String(theirs)}, ${via}`;
-  }
+  if (via !== undefined) out.push("via", theirVia === undefined ? via : `${Array.isArray(theirVia) ? theirVia.join(", ") : theirVia}, ${via}`);
+  if (requestId !== undefined) out.push("x-request-id", requestId);
+  return out;
+}
+
+/** The same as an object (header names from undici are unique lower-case keys). */
+export function clientResponseHeaders(headers: ResponseHeaders, via?: string): OutgoingHttpHeaders {
+  const list = clientResponseHeaderList(headers, via);
+  const out: OutgoingHttpHeaders = {};
+  for (let i = 0; i < list.length; i += 2) out[list[i] as string] = list[i + 1]!;
   return out;
 }
 

@@ -1,11 +1,14 @@
 /**
- * Prometheus metrics of the proxy (prom-client, own registry). Per-request work is a cached child counter
- * and one histogram observation; gauges of state are filled at scrape time from the pool's snapshot.
+ * Prometheus metrics of the proxy (prom-client, own registry). Per-request work is one WeakMap lookup and a
+ * few additions to the upstream's `AttemptTally`; the request counter, the latency histogram and the gauges
+ * of state are filled from tallies and the pool's snapshot at scrape time. Rare events (errors, retries,
+ * ejections) go straight to prom-client counters.
  */
-import { Counter, Gauge, Histogram, Registry, type CounterConfiguration } from "prom-client";
+import { Counter, Gauge, Registry, type CounterConfiguration } from "prom-client";
 import type { FailureKind } from "./failures.ts";
 import type { ForwardObserver } from "./forward.ts";
 import type { UpstreamSnapshot } from "./pool.ts";
+import { AttemptTally, TallyHistogram } from "./tally.ts";
 import type { Outcome, Upstream, UpstreamState } from "./upstream.ts";
 
 const STATES: readonly UpstreamState[] = ["up", "slow_start", "down", "failed", "ejected", "draining"];
@@ -16,33 +19,39 @@ export interface MetricsSource {
   ready(): boolean;
 }
 
-interface UpstreamChildren {
-  readonly byClass: Map<string, Counter.Internal>;
-  readonly latency: Histogram.Internal<"group" | "upstream">;
-}
+const LATENCY_BOUNDS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export class ProxyMetrics implements ForwardObserver {
   readonly registry = new Registry();
-  private readonly requests: Counter<"group" | "upstream" | "code">;
   private readonly errors: Counter<"group" | "upstream" | "kind">;
-  private readonly latency: Histogram<"group" | "upstream">;
   private readonly retries: Counter<"group">;
   private readonly ejections: Counter<"group" | "upstream">;
-  private readonly children = new WeakMap<Upstream, UpstreamChildren>();
+  /** Every tally ever made, by group and upstream id: a removed upstream's counts stay (counters never go back). */
+  private readonly tallies = new Map<string, AttemptTally>();
+  private readonly tallyOf = new WeakMap<Upstream, AttemptTally>();
 
   constructor(source: MetricsSource) {
     const counter = <L extends string>(config: CounterConfiguration<L>) => new Counter<L>({ ...config, registers: [this.registry] });
-    this.requests = counter({ name: "gslb_proxy_requests_total", help: "Attempts that got an upstream response, by status class", labelNames: ["group", "upstream", "code"] });
+    const tallies = () => this.tallies.values();
+    new Counter({
+      name: "gslb_proxy_requests_total",
+      help: "Attempts that got an upstream response, by status class",
+      labelNames: ["group", "upstream", "code"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const tally of tallies()) {
+          for (const [i, count] of tally.classes.entries()) if (count > 0) this.inc({ group: tally.group, upstream: tally.upstream, code: `${i}xx` }, count);
+        }
+      },
+    });
     this.errors = counter({ name: "gslb_proxy_errors_total", help: "Failed attempts and failed requests, by kind", labelNames: ["group", "upstream", "kind"] });
     this.retries = counter({ name: "gslb_proxy_retries_total", help: "Attempts that were retries", labelNames: ["group"] });
     this.ejections = counter({ name: "gslb_proxy_upstream_ejections_total", help: "Passive-health removals (max_fails or outlier ejection)", labelNames: ["group", "upstream"] });
-    this.latency = new Histogram({
-      name: "gslb_proxy_request_duration_seconds",
-      help: "Time from dispatch to the end of the upstream response",
-      labelNames: ["group", "upstream"],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [this.registry],
-    });
+    new TallyHistogram(
+      { name: "gslb_proxy_request_duration_seconds", help: "Time from dispatch to the end of the upstream response", bounds: LATENCY_BOUNDS, registry: this.registry },
+      tallies,
+    );
     new Gauge({
       name: "gslb_proxy_upstream_active_requests",
       help: "Requests in flight per upstream",
@@ -96,16 +105,8 @@ export class ProxyMetrics implements ForwardObserver {
   }
 
   attempt(group: string, upstream: Upstream, outcome: Outcome, seconds: number): void {
-    const children = this.childrenOf(group, upstream);
     if (outcome.kind === "response") {
-      const code = `${Math.floor(outcome.status / 100)}xx`;
-      let child = children.byClass.get(code);
-      if (child === undefined) {
-        child = this.requests.labels(group, upstream.id, code);
-        children.byClass.set(code, child);
-      }
-      child.inc();
-      children.latency.observe(seconds);
+      (this.tallyOf.get(upstream) ?? this.newTally(group, upstream)).response(outcome.status, seconds);
       return;
     }
     this.errors.labels(group, upstream.id, outcome.kind).inc();
@@ -123,12 +124,14 @@ export class ProxyMetrics implements ForwardObserver {
     this.ejections.labels(group, upstream.id).inc();
   }
 
-  private childrenOf(group: string, upstream: Upstream): UpstreamChildren {
-    let children = this.children.get(upstream);
-    if (children === undefined) {
-      children = { byClass: new Map(), latency: this.latency.labels(group, upstream.id) };
-      this.children.set(upstream, children);
+  private newTally(group: string, upstream: Upstream): AttemptTally {
+    const key = `${group}\u0000${upstream.id}`;
+    let tally = this.tallies.get(key);
+    if (tally === undefined) {
+      tally = new AttemptTally(group, upstream.id, LATENCY_BOUNDS);
+      this.tallies.set(key, tally);
     }
-    return children;
+    this.tallyOf.set(upstream, tally);
+    return tally;
   }
 }

@@ -142,7 +142,9 @@ export class UpstreamGroup {
     const now = this.clock();
     upstream.active--;
     if (outcome.kind === "response") upstream.recordLatency(latencyMs, now);
-    const verdict = recordOutcome(upstream, outcome, now, this.policy.outlier, this.ejectedCount(now), this.upstreams.length);
+    // Counting the ejected members is only needed when the outcome is an error (ejection is possible).
+    const ejectedNow = outcome.kind === "response" && outcome.status < 500 ? 0 : this.ejectedCount(now);
+    const verdict = recordOutcome(upstream, outcome, now, this.policy.outlier, ejectedNow, this.upstreams.length);
     if (verdict === "failed" || verdict === "ejected") this.events.onPenalty?.(this.name, upstream, verdict);
     if (upstream.draining && upstream.active === 0) (owners.get(upstream) ?? this).remove(upstream);
     return verdict;

@@ -23,6 +23,7 @@ import { handleRequest, type ForwardDeps, type ForwardSnapshot, type RouteTarget
 import { ActiveChecker } from "./health/active.ts";
 import { ProxyMetrics } from "./metrics.ts";
 import { UpstreamGroup, type Clock, type UpstreamSnapshot } from "./pool.ts";
+import { createRequestIds } from "./request-id.ts";
 import { RetryBudget } from "./retry-budget.ts";
 import { Router } from "./router.ts";
 import { TrustedProxies } from "./trust.ts";
@@ -74,6 +75,7 @@ export class RegionalProxy {
   /** The pool each live upstream dispatches through. */
   private readonly poolOf = new WeakMap<Upstream, Pool>();
   private readonly budget: RetryBudget;
+  private readonly requestIds = createRequestIds();
   private readonly servers: Server[] = [];
   private admin: Server | undefined;
   private shuttingDown = false;
@@ -238,6 +240,7 @@ export class RegionalProxy {
       budget: this.budget,
       observer: this.metrics,
       proto,
+      requestId: this.requestIds,
     };
     const { timeouts, limits } = this.state.config;
     const options = {
@@ -299,6 +302,7 @@ export class RegionalProxy {
       upstreamHeaderMs: config.timeouts.upstream_header,
       upstreamBodyMs: config.timeouts.upstream_body,
       via: config.via === false ? undefined : config.via,
+      responseVia: config.via === false ? undefined : `1.1 ${config.via}`,
     };
     return { config, groups, snapshot };
   }

@@ -4,7 +4,6 @@
  * as it is — a refused handshake is the application's answer, not a gateway failure. Not retried (the
  * client may already be sending frames).
  */
-import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Dispatcher } from "undici";
@@ -37,7 +36,7 @@ export function handleUpgrade(deps: ForwardDeps, req: IncomingMessage, socket: D
     refuse(socket, "no_upstream");
     return;
   }
-  const requestId = firstValue(req.headers["x-request-id"]) ?? randomUUID();
+  const requestId = firstValue(req.headers["x-request-id"]) ?? deps.requestId();
   const headers = upstreamRequestHeaders(req.rawHeaders, req.headers, {
     peer,
     client,

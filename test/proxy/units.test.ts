@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderStatusPage, escapeHtml } from "../../src/proxy/status-page.ts";
-import { clientResponseHeaders, upstreamRequestHeaders } from "../../src/proxy/headers.ts";
+import { clientResponseHeaderList, clientResponseHeaders, upstreamRequestHeaders } from "../../src/proxy/headers.ts";
 import { RetryBudget } from "../../src/proxy/retry-budget.ts";
 import { TrustedProxies } from "../../src/proxy/trust.ts";
 import { classifyError } from "../../src/proxy/failures.ts";
@@ -44,6 +44,52 @@ describe("headers", () => {
       "content-type": "text/plain",
       "set-cookie": ["a=1", "b=2"],
     });
+  });
+
+  it.each([
+    {
+      name: "hop-by-hop and Connection-named headers dropped, duplicates kept as one entry",
+      headers: { "content-type": "text/plain", connection: "keep-alive, X-A", "keep-alive": "timeout=5", "x-a": "1", "set-cookie": ["a=1", "b=2"] },
+      via: undefined,
+      requestId: undefined,
+      list: ["content-type", "text/plain", "set-cookie", ["a=1", "b=2"]],
+    },
+    {
+      name: "the upstream's X-Request-ID replaced by ours (one header, not two)",
+      headers: { "x-request-id": "theirs", "content-length": "2" },
+      via: undefined,
+      requestId: "ours",
+      list: ["content-length", "2", "x-request-id", "ours"],
+    },
+    {
+      name: "the upstream's X-Request-ID kept when we give none",
+      headers: { "x-request-id": "theirs" },
+      via: undefined,
+      requestId: undefined,
+      list: ["x-request-id", "theirs"],
+    },
+    {
+      name: "our Via appended after theirs",
+      headers: { via: ["1.0 a", "1.1 b"], date: "d" },
+      via: "1.1 gslb",
+      requestId: "r",
+      list: ["date", "d", "via", "1.0 a, 1.1 b, 1.1 gslb", "x-request-id", "r"],
+    },
+    {
+      name: "their Via untouched without ours",
+      headers: { via: "1.0 a" },
+      via: undefined,
+      requestId: undefined,
+      list: ["via", "1.0 a"],
+    },
+  ])("response header list: $name", ({ headers, via, requestId, list }) => {
+    expect(clientResponseHeaderList(headers, via, requestId)).toEqual(list);
+  });
+
+  it("a Connection value seen before still names its headers (the token cache returns the same answer)", () => {
+    const headers = { connection: "close, X-Secret", "x-secret": "s", "x-open": "o" };
+    expect(clientResponseHeaderList(headers)).toEqual(["x-open", "o"]);
+    expect(clientResponseHeaderList(headers)).toEqual(["x-open", "o"]);
   });
 });
 
