@@ -11,7 +11,7 @@ import type { UpstreamSnapshot } from "./pool.ts";
 import { AttemptTally, TallyHistogram } from "./tally.ts";
 import type { Outcome, Upstream, UpstreamState } from "./upstream.ts";
 
-const STATES: readonly UpstreamState[] = ["up", "slow_start", "down", "failed", "ejected", "draining"];
+const STATES: readonly UpstreamState[] = ["up", "slow_start", "unknown", "down", "failed", "ejected", "draining"];
 
 export interface MetricsSource {
   upstreams(): readonly UpstreamSnapshot[];

@@ -150,9 +150,19 @@ export class UpstreamGroup {
     return verdict;
   }
 
-  /** Active health check verdict. Coming back up starts slow start. */
+  /**
+   * A new upstream of a group with an active check: no traffic until the check's first result (Envoy's
+   * pending active health check), so `/ready` cannot report capacity nobody has verified.
+   */
+  awaitFirstCheck(upstream: Upstream): void {
+    upstream.checkPending = true;
+    upstream.checkUp = false;
+  }
+
+  /** Active health check verdict. Coming back up starts slow start; a first verdict does not (joining is the start). */
   setCheckState(upstream: Upstream, up: boolean): void {
-    if (up && !upstream.checkUp) upstream.checkUpSince = this.clock();
+    if (up && !upstream.checkUp && !upstream.checkPending) upstream.checkUpSince = this.clock();
+    upstream.checkPending = false;
     upstream.checkUp = up;
   }
 

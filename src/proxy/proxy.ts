@@ -351,6 +351,7 @@ export class RegionalProxy {
         upstream = existing;
       } else {
         upstream = group.add(spec, previous === undefined);
+        if (config.health_check !== undefined) group.awaitFirstCheck(upstream);
       }
       this.poolOf.set(upstream, this.pool(server, config, proxyConfig));
     }

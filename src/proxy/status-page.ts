@@ -9,6 +9,7 @@ import type { UpstreamState } from "./upstream.ts";
 const STATE_COLOUR: Readonly<Record<UpstreamState, string>> = {
   up: "#c0ffc0",
   slow_start: "#e0ffa0",
+  unknown: "#e0e0e0",
   down: "#ffb0b0",
   failed: "#ffd0a0",
   ejected: "#ffd0a0",

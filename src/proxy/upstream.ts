@@ -24,7 +24,8 @@ export type Outcome =
   | { readonly kind: "reset" }
   | { readonly kind: "client_abort" };
 
-export type UpstreamState = "up" | "slow_start" | "down" | "failed" | "ejected" | "draining";
+/** `unknown`: a check is configured and has not answered yet; the upstream takes no traffic until it has. */
+export type UpstreamState = "up" | "slow_start" | "unknown" | "down" | "failed" | "ejected" | "draining";
 
 /** Where slow start begins: 10 % of the weight, as Envoy's `min_weight_percent` default. */
 export const SLOW_START_FLOOR = 0.1;
@@ -48,6 +49,8 @@ export class Upstream implements Candidate {
 
   /** Last verdict of the active health check (true when there is no check). */
   checkUp = true;
+  /** An active check is configured and has not given its first result: unavailable until it does (Envoy). */
+  checkPending = false;
   /** When the active check last turned it up, when it (re)joined the group, when a penalty ended: slow start runs from the latest. */
   checkUpSince = -Infinity;
   addedAt: number;
@@ -90,6 +93,7 @@ export class Upstream implements Candidate {
 
   state(now: number): UpstreamState {
     if (this.draining) return "draining";
+    if (this.checkPending) return "unknown";
     if (!this.checkUp) return "down";
     if (now < this.failedUntil) return "failed";
     if (now < this.ejectedUntil) return "ejected";

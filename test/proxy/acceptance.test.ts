@@ -169,7 +169,7 @@ describe("active health and readiness", () => {
       yaml(upstreamsYaml([a!, b!]), "    min_healthy: 2\n    health_check: { kind: http, path: /healthz, interval: 100ms, timeout: 100ms, rise: 2, fall: 2, jitter: 0 }\n"),
     );
     const ready = async () => (await get(admin(p), "/ready")).status;
-    expect(await ready()).toBe(200);
+    expect(await eventually(async () => (await ready()) === 200)).toBe(true);
     sick = true;
     expect(await eventually(() => stateOf(p, a!.address) === "down")).toBe(true);
     const readiness = await get(admin(p), "/ready");

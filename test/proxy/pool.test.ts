@@ -240,3 +240,30 @@ describe("readiness", () => {
     expect(g.readiness()).toEqual(expected);
   });
 });
+
+describe("waiting for the first active check", () => {
+  it.each([
+    { pending: ["a", "b", "c"], expected: { healthy: 0, total: 3, capacity: 0, ready: false } },
+    { pending: ["a"], expected: { healthy: 2, total: 3, capacity: 0.5, ready: true } },
+    { pending: [], expected: { healthy: 3, total: 3, capacity: 1, ready: true } },
+  ])("$pending pending → $expected", ({ pending, expected }) => {
+    const { g, u, clock } = group([spec("a", { weight: 2 }), spec("b"), spec("c")], { minHealthy: 2 });
+    for (const id of pending) g.awaitFirstCheck(u(id));
+    expect(g.readiness()).toEqual(expected);
+    for (const id of pending) expect(u(id).state(clock.now)).toBe("unknown");
+    expect(ids(g.candidates(clock.now))).toEqual(["a", "b", "c"].filter((id) => !pending.includes(id)));
+  });
+
+  it.each([
+    { initial: true, share: 1 },
+    { initial: false, share: 0.5 },
+  ])("a first passing check does not restart slow start (added at boot: $initial → share $share, 5 s after joining)", ({ initial, share }) => {
+    const { g, clock } = group([]);
+    const a = g.add(spec("a", { weight: 4, slowStartMs: 10_000 }), initial);
+    g.awaitFirstCheck(a);
+    clock.now += 5_000;
+    g.setCheckState(a, true);
+    expect(a.state(clock.now)).toBe(share === 1 ? "up" : "slow_start");
+    expect(a.weightAt(clock.now)).toBeCloseTo(4 * share);
+  });
+});

@@ -136,6 +136,64 @@ describe("bug: a reload that removed the health check left its last 'down' verdi
   });
 });
 
+describe("bug: with a health check, upstreams were up (and /ready ready) before the first check had run", () => {
+  const admin = (p: RegionalProxy) => p.adminAddress.port;
+  const readiness = async (p: RegionalProxy) => {
+    const r = await get(admin(p), "/ready");
+    return { status: r.status, healthy: (JSON.parse(r.body) as { healthy: number }).healthy };
+  };
+
+  it("reports unknown and not ready until the first result, then up at once (no rise streak)", async () => {
+    let answer: (() => void) | undefined;
+    const held = await backend("held", (req, res) => {
+      if (req.url !== "/healthz") return void res.end("held");
+      answer = () => res.end("ok");
+    });
+    const p = await proxy(yaml([held], "    health_check: { kind: http, path: /healthz, interval: 10s, timeout: 5s, rise: 3, fall: 3, jitter: 0 }\n"));
+    expect(await eventually(() => answer !== undefined)).toBe(true);
+    expect(stateOf(p, held.address)).toBe("unknown");
+    expect(await readiness(p)).toEqual({ status: 503, healthy: 0 });
+    answer!();
+    expect(await eventually(() => stateOf(p, held.address) === "up")).toBe(true);
+    expect(await readiness(p)).toEqual({ status: 200, healthy: 1 });
+  });
+
+  it("a failing first result takes the upstream down (and rise then applies)", async () => {
+    const sick = await backend("sick", (req, res) => {
+      res.writeHead(req.url === "/healthz" ? 500 : 200);
+      res.end("sick");
+    });
+    const p = await proxy(yaml([sick], "    health_check: { kind: http, path: /healthz, interval: 10s, timeout: 5s, rise: 3, fall: 3, jitter: 0 }\n"));
+    expect(await eventually(() => stateOf(p, sick.address) === "down")).toBe(true);
+    expect(await readiness(p)).toEqual({ status: 503, healthy: 0 });
+  });
+
+  it("without a health check the upstream is up and /ready ready at once (negative half)", async () => {
+    const plain = await backend("plain");
+    const p = await proxy(yaml([plain]));
+    expect(stateOf(p, plain.address)).toBe("up");
+    expect(await readiness(p)).toEqual({ status: 200, healthy: 1 });
+  });
+
+  it("a reload that adds a server waits for its first check; servers it keeps stay up", async () => {
+    const [a, b] = [await backend("a"), await backend("b")];
+    let answerB: (() => void) | undefined;
+    const heldB = await backend("held-b", (req, res) => {
+      if (req.url !== "/healthz") return void res.end("held-b");
+      answerB = () => res.end("ok");
+    });
+    const check = "    health_check: { kind: http, path: /healthz, interval: 10s, timeout: 5s, rise: 1, fall: 1, jitter: 0 }\n";
+    const p = await proxy(yaml([a, b], check));
+    expect(await eventually(() => stateOf(p, a.address) === "up" && stateOf(p, b.address) === "up")).toBe(true);
+    p.reload(parseProxyConfig(yaml([a, heldB], check), "test.yaml"));
+    expect(stateOf(p, a.address)).toBe("up");
+    expect(stateOf(p, heldB.address)).toBe("unknown");
+    expect(await eventually(() => answerB !== undefined)).toBe(true);
+    answerB!();
+    expect(await eventually(() => stateOf(p, heldB.address) === "up")).toBe(true);
+  });
+});
+
 describe("bug: an upstream drained after a reload stayed in the group forever", () => {
   it("removes it when the request from before the reload ends", async () => {
     const [a, b] = [await backend("a"), await backend("b")];

@@ -47,8 +47,10 @@ export class ActiveChecker {
     this.random = random;
   }
 
+  /** First runs come at once, spread only by the jitter: upstreams waiting for their first result take no traffic. */
   start(): void {
-    for (const upstream of this.group.members) this.schedule(upstream, this.random() * this.timing.interval);
+    const { interval, jitter } = this.timing;
+    for (const upstream of this.group.members) this.schedule(upstream, this.random() * jitter * interval);
   }
 
   stop(): void {
@@ -70,12 +72,14 @@ export class ActiveChecker {
     if (result.ok) {
       streak.passes++;
       streak.failures = 0;
-      if (!upstream.checkUp && streak.passes >= this.timing.rise) this.set(upstream, true, result.detail);
     } else {
       streak.failures++;
       streak.passes = 0;
-      if (upstream.checkUp && streak.failures >= this.timing.fall) this.set(upstream, false, result.detail);
     }
+    // A new upstream's first result decides at once (Envoy): there is no earlier verdict to protect with rise/fall.
+    if (upstream.checkPending) this.set(upstream, result.ok, result.detail);
+    else if (result.ok && !upstream.checkUp && streak.passes >= this.timing.rise) this.set(upstream, true, result.detail);
+    else if (!result.ok && upstream.checkUp && streak.failures >= this.timing.fall) this.set(upstream, false, result.detail);
   }
 
   private set(upstream: Upstream, up: boolean, detail: string): void {

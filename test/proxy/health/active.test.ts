@@ -7,7 +7,7 @@ import { UpstreamGroup } from "../../../src/proxy/pool.ts";
 const OK: ProbeResult = { ok: true, outcome: "ok", rttMs: 1, detail: "status 200" };
 const FAIL: ProbeResult = { ok: false, outcome: "fail", rttMs: 1, detail: "status 500 not in 200-399" };
 
-function setup(rise: number, fall: number) {
+function setup(rise: number, fall: number, pending = false) {
   const group = new UpstreamGroup(
     "app",
     createBalancer("round-robin"),
@@ -15,6 +15,7 @@ function setup(rise: number, fall: number) {
     () => 0,
   );
   const upstream = group.add({ id: "a", host: "127.0.0.1", port: 1, tls: false, weight: 1, backup: false, maxFails: 0, failTimeoutMs: 0, slowStartMs: 0 }, true);
+  if (pending) group.awaitFirstCheck(upstream);
   const changes: boolean[] = [];
   const checker = new ActiveChecker(group, async () => OK, { interval: 1000, rise, fall, jitter: 0 }, (_u, up) => changes.push(up));
   return { upstream, checker, changes };
@@ -32,6 +33,20 @@ describe("ActiveChecker rise/fall", () => {
     const { upstream, checker, changes } = setup(rise, fall);
     for (const result of results) checker.apply(upstream, result);
     expect(upstream.checkUp).toBe(up);
+    expect(changes).toEqual(expected);
+  });
+
+  it.each([
+    { rise: 3, fall: 3, results: [OK], up: true, state: "up", changes: [true] },
+    { rise: 3, fall: 3, results: [FAIL], up: false, state: "down", changes: [false] },
+    { rise: 2, fall: 3, results: [FAIL, OK], up: false, state: "down", changes: [false] },
+    { rise: 2, fall: 3, results: [FAIL, OK, OK], up: true, state: "up", changes: [false, true] },
+    { rise: 1, fall: 2, results: [OK, FAIL], up: true, state: "up", changes: [true] },
+    { rise: 1, fall: 1, results: [], up: false, state: "unknown", changes: [] },
+  ])("waiting for a first result, rise $rise fall $fall: $results.length results → $state", ({ rise, fall, results, up, state, changes: expected }) => {
+    const { upstream, checker, changes } = setup(rise, fall, true);
+    for (const result of results) checker.apply(upstream, result);
+    expect({ up: upstream.checkUp, state: upstream.state(0), available: upstream.isAvailable(0) }).toEqual({ up, state, available: up });
     expect(changes).toEqual(expected);
   });
 
