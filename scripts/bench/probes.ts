@@ -34,6 +34,7 @@ interface Sample {
   readonly mainUs: number;
   readonly processUs: number;
   readonly workerTicks: number;
+  readonly mainWakes: number;
   readonly results: number;
 }
 
@@ -85,6 +86,7 @@ async function sample(registry: Registry): Promise<Sample> {
     mainUs: main.user + main.system,
     processUs: all.user + all.system,
     workerTicks: proberTicks(),
+    mainWakes: mainThreadWakes(),
     results: await probeResults(registry),
   };
 }
@@ -94,7 +96,8 @@ function row(threads: 0 | 1, a: Sample, b: Sample): string {
   const share = (us: number): string => `${((us / 1e6 / seconds) * 100).toFixed(1).padStart(5)} %`;
   const worker = threads === 1 ? share(((b.workerTicks - a.workerTicks) / TICKS_PER_SECOND) * 1e6) : "    - ";
   const rate = ((b.results - a.results) / seconds).toFixed(0);
-  return `--probe-threads ${threads}: main thread ${share(b.mainUs - a.mainUs)}  worker ${worker}  process ${share(b.processUs - a.processUs)}  ${rate} results/s`;
+  const wakes = ((b.mainWakes - a.mainWakes) / seconds).toFixed(0);
+  return `--probe-threads ${threads}: main thread ${share(b.mainUs - a.mainUs)} (${wakes} wakes/s)  worker ${worker}  process ${share(b.processUs - a.processUs)}  ${rate} results/s`;
 }
 
 /** utime + stime (clock ticks) of the thread named gslb-prober, from /proc/self/task. */
@@ -107,6 +110,12 @@ function proberTicks(): number {
     ticks += Number(fields[11]) + Number(fields[12]);
   }
   return ticks;
+}
+
+/** Voluntary context switches of the main thread: how often its event loop slept and woke. */
+function mainThreadWakes(): number {
+  const status = readFileSync(`/proc/self/task/${process.pid}/status`, "utf8");
+  return Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? "0");
 }
 
 async function probeResults(registry: Registry): Promise<number> {

@@ -2,10 +2,10 @@
  * The main-thread side of the `gslb-prober` worker: a ProbeFactory for the Scheduler whose probes only post
  * `run` requests and resolve with the worker's results, so probe I/O never runs on the DNS query thread.
  *
- * Requests are batched (one postMessage per `batchWindowMs`), as the worker batches results: with probes
- * spread over the interval by jitter, batching per event-loop turn would still post once per probe, and a
- * postMessage costs the main thread ~10 µs and the worker ~30 µs (measured, scripts/bench/probes.ts). The
- * window delays a probe's start and its result by at most that much; RTTs are measured in the worker. The worker is
+ * Requests are batched per event-loop turn (one postMessage; the scheduler rounds probe starts to 10 ms slots,
+ * so a turn carries every probe of a slot). Results come back batched per `resultWindowMs`: connections
+ * finish at scattered times, and per-turn batching there would post (and wake this thread) once per probe.
+ * The window delays a result by at most that much; RTTs are measured in the worker. The worker is
  * unref'd (it never keeps the process alive), started on the first request, and replaced after it dies:
  * the death is logged once, in-flight probes fail as "error", and the next request starts a new worker that
  * gets every live definition again. `stop()` terminates it.
@@ -23,14 +23,14 @@ import { later, resultBatchSchema, type DefineRequest, type ProberData, type Pro
 export const PROBER_THREAD_NAME = "gslb-prober";
 
 const ENTRY = new URL("./entry.ts", import.meta.url);
-const DEFAULT_BATCH_WINDOW_MS = 10;
+const DEFAULT_RESULT_WINDOW_MS = 20;
 
 export interface ProbeWorkerOptions {
   readonly logger?: Pick<Logger, "warn">;
   /** The worker script; tests wrap the real one. */
   readonly entry?: URL;
-  /** Requests (and results) are gathered this long before one postMessage; 0: once per event-loop turn. */
-  readonly batchWindowMs?: number;
+  /** The worker gathers results this long before one postMessage; 0: once per event-loop turn. */
+  readonly resultWindowMs?: number;
 }
 
 interface Pending {
@@ -42,7 +42,7 @@ interface Pending {
 export class ProbeWorker {
   private readonly logger: Pick<Logger, "warn"> | undefined;
   private readonly entry: URL;
-  private readonly batchWindowMs: number;
+  private readonly resultWindowMs: number;
   private worker: Worker | undefined;
   private exited: Promise<void> = Promise.resolve();
   private readonly defined = new Map<number, DefineRequest>();
@@ -55,7 +55,7 @@ export class ProbeWorker {
   constructor(options: ProbeWorkerOptions = {}) {
     this.logger = options.logger;
     this.entry = options.entry ?? ENTRY;
-    this.batchWindowMs = options.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS;
+    this.resultWindowMs = options.resultWindowMs ?? DEFAULT_RESULT_WINDOW_MS;
   }
 
   /** For the Scheduler: a probe of check `name` that runs in the worker. Throws on a bad composite reference. */
@@ -123,7 +123,7 @@ export class ProbeWorker {
   private post(request: ProbeRequest): void {
     if (this.stopped) return;
     this.outbox.push(request);
-    this.cancelFlush ??= later(() => this.flush(), this.batchWindowMs);
+    this.cancelFlush ??= later(() => this.flush(), 0);
   }
 
   private flush(): void {
@@ -137,7 +137,7 @@ export class ProbeWorker {
 
   /** A new worker, told every live definition first (the batch may repeat some: a define replaces). */
   private spawn(items: ProbeRequest[]): Worker {
-    const workerData: ProberData = { batchWindowMs: this.batchWindowMs };
+    const workerData: ProberData = { resultWindowMs: this.resultWindowMs };
     const worker = new Worker(this.entry, { name: PROBER_THREAD_NAME, workerData });
     worker.unref();
     this.worker = worker;

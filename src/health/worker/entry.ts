@@ -1,7 +1,7 @@
 /**
  * The `gslb-prober` worker thread: runs probe I/O off the DNS query thread. It builds real probes from the
  * check definitions the main thread sends (one per defined probe, cached until closed), runs them with the
- * checks' own timeouts, and posts results back in one message per batch window.
+ * checks' own timeouts, and posts results back in one message per result window.
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { ErrorCodes, GslbError } from "../../errors.ts";
@@ -11,7 +11,7 @@ import { createProbe } from "../probes/registry.ts";
 import { later, proberDataSchema, requestBatchSchema, type DefineRequest, type ProbeRequest, type ResultBatch } from "./protocol.ts";
 
 const port = requirePort();
-const { batchWindowMs } = proberDataSchema.parse(workerData);
+const { resultWindowMs } = proberDataSchema.parse(workerData);
 
 /** A probe whose definition was refused: every run reports why. */
 type Built = Probe | { readonly problem: string };
@@ -75,7 +75,7 @@ function send(id: number, result: ProbeResult): void {
   outbox.push({ id, result });
   if (flushScheduled) return;
   flushScheduled = true;
-  later(flush, batchWindowMs);
+  later(flush, resultWindowMs);
 }
 
 function flush(): void {

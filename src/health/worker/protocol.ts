@@ -1,6 +1,6 @@
 /**
- * Messages between the main thread and the `gslb-prober` worker. Both directions carry batches (one
- * postMessage per batch window), and both sides validate what they receive with these schemas.
+ * Messages between the main thread and the `gslb-prober` worker. Both directions carry batches (requests
+ * per event-loop turn, results per result window), and both sides validate what they receive with these schemas.
  *
  * Check definitions cross as their parsed form (durations in ms, status ranges as tuples, RegExp bodies):
  * the schemas below are check-schema's with the transformed fields replaced by their output types.
@@ -63,7 +63,7 @@ export type RequestBatch = z.infer<typeof requestBatchSchema>;
 export type ResultBatch = z.infer<typeof resultBatchSchema>;
 
 /** The worker's start options (`workerData`). */
-export const proberDataSchema = z.object({ batchWindowMs: z.number().nonnegative() });
+export const proberDataSchema = z.object({ resultWindowMs: z.number().nonnegative() });
 export type ProberData = z.infer<typeof proberDataSchema>;
 
 /** Runs `callback` after `ms` (0: at the end of this event-loop turn), without keeping the loop alive; returns the cancel. */
