@@ -44,7 +44,8 @@ export interface SchedulerOptions {
   /**
    * Probe starts are rounded up to a multiple of this (ms) and share one timer per slot, so the probes of
    * many targets start in one event-loop wake and go to the prober in one batch: 1,000 targets at 1 s wake
-   * the query thread at most 100 times a second instead of ~1,000 (each wake costs it tens of µs).
+   * the query thread at most 40 times a second (default 25 ms) instead of ~1,000 (each wake costs it tens
+   * of µs; scripts/bench/probes.ts).
    * 0: exact times (targets due at the same instant still share a timer).
    */
   readonly coalesceMs?: number;
@@ -111,7 +112,7 @@ export class Scheduler {
     this.saved = options.saved ?? new Map();
     this.persist = options.persist;
     this.rttPublishMs = options.rttPublishMs ?? 5000;
-    this.coalesceMs = options.coalesceMs ?? 10;
+    this.coalesceMs = options.coalesceMs ?? 25;
     this.view = this.buildView();
   }
 
