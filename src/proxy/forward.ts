@@ -287,6 +287,8 @@ class Attempt implements Dispatcher.DispatchHandler {
   private responding = false;
   private paused = false;
   private discardStatus = 0;
+  /** Body bytes still to come when the upstream sent Content-Length; -1 otherwise. */
+  private bodyLeft = -1;
   private done = false;
   private outcome: Outcome = { kind: "reset" };
 
@@ -311,6 +313,8 @@ class Attempt implements Dispatcher.DispatchHandler {
     }
     this.responding = true;
     this.outcome = { kind: "response", status };
+    const length = headers["content-length"];
+    this.bodyLeft = typeof length === "string" ? Number(length) : -1;
     try {
       this.exchange.startResponse(this.upstream, status, headers, statusMessage);
     } catch (error) {
@@ -324,6 +328,11 @@ class Attempt implements Dispatcher.DispatchHandler {
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.discardStatus !== 0) return;
     const res = this.exchange.response;
+    // The chunk that completes a Content-Length body ends the response in the same call: one write, no uncork tick.
+    if (this.bodyLeft > 0 && (this.bodyLeft -= chunk.length) === 0) {
+      res.end(chunk);
+      return;
+    }
     // One drain listener per pause: undici may hand over chunks it had already parsed after pause().
     if (!res.write(chunk) && !this.paused) {
       this.paused = true;
@@ -342,9 +351,12 @@ class Attempt implements Dispatcher.DispatchHandler {
       return;
     }
     const res = this.exchange.response;
-    // Chunked trailers pass through (RFC 9110 §6.5); Node sends them only on a chunked response.
-    if (hasAny(trailers) && !res.destroyed) res.addTrailers(trailerFields(trailers));
-    res.end();
+    // Chunked trailers pass through (RFC 9110 §6.5); Node sends them only on a chunked response. A
+    // Content-Length body was ended with its last chunk already.
+    if (!res.writableEnded) {
+      if (hasAny(trailers) && !res.destroyed) res.addTrailers(trailerFields(trailers));
+      res.end();
+    }
     this.end(this.outcome);
   }
 

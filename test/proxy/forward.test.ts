@@ -114,6 +114,33 @@ describe("bodies, errors and retries", () => {
     expect(back.equals(payload)).toBe(true);
   });
 
+  describe("response bodies arrive byte for byte, however they are framed", () => {
+    const binary = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const big = Buffer.alloc(1024 * 1024 + 17, 0xa5);
+    const cases: { name: string; method: string; status: number; headers: Record<string, string>; parts: Buffer[]; body: Buffer }[] = [
+      { name: "small Content-Length", method: "GET", status: 200, headers: { "content-length": "3" }, parts: [Buffer.from("ok\n")], body: Buffer.from("ok\n") },
+      { name: "every byte value", method: "GET", status: 200, headers: { "content-length": "256" }, parts: [binary], body: binary },
+      { name: "Content-Length in many writes", method: "GET", status: 200, headers: { "content-length": String(big.length) }, parts: [big.subarray(0, 1000), big.subarray(1000)], body: big },
+      { name: "empty Content-Length", method: "GET", status: 200, headers: { "content-length": "0" }, parts: [], body: Buffer.alloc(0) },
+      { name: "chunked", method: "GET", status: 200, headers: {}, parts: [Buffer.from("a"), Buffer.from("bc")], body: Buffer.from("abc") },
+      { name: "HEAD with Content-Length", method: "HEAD", status: 200, headers: { "content-length": "3" }, parts: [], body: Buffer.alloc(0) },
+      { name: "204", method: "GET", status: 204, headers: {}, parts: [], body: Buffer.alloc(0) },
+    ];
+    it.each(cases)("$name", async ({ method, status, headers, parts, body }) => {
+      const b = await backend("framed", (_req, res) => {
+        res.writeHead(status, headers);
+        for (const part of parts) res.write(part);
+        res.end();
+      });
+      const p = await proxyFor([b]);
+      for (let i = 0; i < 2; i++) {
+        const r = await request(`http://127.0.0.1:${portOf(p)}/`, { method, dispatcher: agent });
+        const got = Buffer.from(await r.body.arrayBuffer());
+        expect({ status: r.statusCode, length: r.headers["content-length"], same: got.equals(body) }).toEqual({ status, length: headers["content-length"], same: true });
+      }
+    });
+  });
+
   it.each([
     { method: "GET", body: null, expected: { status: 200, body: "good", badSaw: 1 } },
     { method: "POST", body: "x=1", expected: { status: 503, body: "bad", badSaw: 1 } },
