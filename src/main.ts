@@ -94,6 +94,24 @@ export async function startServer(options: ServeOptions, log: Logger): Promise<R
     };
     syncHealth();
     if (options.drills !== undefined) health.setDrills(await loadDrills(options.drills));
+    // The admin API comes up before the first round: /metrics and /overrides are there during startup.
+    let admin: AdminListener | null = null;
+    if (options.admin !== "off") {
+      const api = new AdminApi(options.adminToken);
+      api.get("/metrics", async () => ({
+        status: 200,
+        body: await registry.metrics(),
+        contentType: registry.contentType,
+      }));
+      registerZoneRoutes(api, store);
+      registerExplainRoute(api, () => store.current(), geo, () => health.getCurrent());
+      mountRoutes(api, health.routes());
+      const { host, port } = parseHostPort(options.admin)!;
+      admin = await bind(options.admin, () => listenAdmin(api, host, port));
+      const a = admin;
+      closers.push(() => a.close());
+    }
+
     if (options.healthStart === "wait") await waitForFirstRound(health, log);
 
     const handler = createQueryHandler(() => store.current(), handlerOptions(options), answers, {
@@ -123,23 +141,6 @@ export async function startServer(options: ServeOptions, log: Logger): Promise<R
       });
       const w = watcher;
       closers.push(() => w.close());
-    }
-
-    let admin: AdminListener | null = null;
-    if (options.admin !== "off") {
-      const api = new AdminApi(options.adminToken);
-      api.get("/metrics", async () => ({
-        status: 200,
-        body: await registry.metrics(),
-        contentType: registry.contentType,
-      }));
-      registerZoneRoutes(api, store);
-      registerExplainRoute(api, () => store.current(), geo, () => health.getCurrent());
-      mountRoutes(api, health.routes());
-      const { host, port } = parseHostPort(options.admin)!;
-      admin = await bind(options.admin, () => listenAdmin(api, host, port));
-      const a = admin;
-      closers.push(() => a.close());
     }
 
     log.info(

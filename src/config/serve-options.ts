@@ -44,8 +44,16 @@ export type ServeOptions = Readonly<z.infer<typeof ServeOptionsSchema>>;
 export function parseServeOptions(input: unknown): ServeOptions {
   const parsed = ServeOptionsSchema.safeParse(input);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`);
+    const lines = parsed.error.issues.map((i) => `${flagOf(String(i.path[0] ?? ""))}: ${i.message}`);
     throw new GslbError(ErrorCodes.USAGE, lines.join("\n"));
   }
   return Object.freeze(parsed.data);
+}
+
+/** Option keys whose command-line flag is not simply the key in kebab case. */
+const FLAG_NAMES: Readonly<Record<string, string>> = { udpPayloadCap: "udp-payload", version: "version-string" };
+
+/** The flag a user typed for an option key: adminToken → --admin-token. */
+function flagOf(key: string): string {
+  return `--${FLAG_NAMES[key] ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
