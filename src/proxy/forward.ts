@@ -58,6 +58,9 @@ export interface ForwardDeps {
  */
 const IDEMPOTENT: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
+/** An attempt's outcome until the upstream answers (outcomes are immutable: one object serves every attempt). */
+const RESET: Outcome = { kind: "reset" };
+
 export function handleRequest(deps: ForwardDeps, req: IncomingMessage, res: ServerResponse): void {
   const snapshot = deps.snapshot();
   const requestId = headerValue(req.headers["x-request-id"]) ?? deps.requestId();
@@ -68,7 +71,10 @@ export function handleRequest(deps: ForwardDeps, req: IncomingMessage, res: Serv
     sendFailure(res, "bad_request", requestId);
     return;
   }
-  const { host, path } = requestTarget(req);
+  // Origin form (`/path`) is nearly every request: no parsing, no object.
+  let host = req.headers.host;
+  let path = req.url ?? "/";
+  if (!path.startsWith("/")) ({ host, path } = requestTarget(req));
   const target = snapshot.route(host, path);
   if (target === undefined) {
     deps.observer.failure("", "no_route");
@@ -91,14 +97,16 @@ export function requestTarget(req: IncomingMessage): { host: string | undefined;
   return { host: absolute[1]!, path: rest.startsWith("/") ? rest : `/${rest}` };
 }
 
-class Exchange {
+/** The request is its own balancer `PickRequest` (client address and hash key): no extra object per request. */
+class Exchange implements PickRequest {
+  readonly clientIp: string;
+  readonly hashKey: string;
   private readonly deps: ForwardDeps;
   private readonly snapshot: ForwardSnapshot;
   private readonly target: RouteTarget;
   private readonly req: IncomingMessage;
   private readonly res: ServerResponse;
   private readonly requestId: string;
-  private readonly pick: PickRequest;
   private readonly headers: string[];
   private readonly path: string;
   private readonly hasBody: boolean;
@@ -124,7 +132,8 @@ class Exchange {
     const peer = unmapped(req.socket.remoteAddress ?? "");
     const trusted = snapshot.trust.trusts(peer);
     const client = snapshot.trust.clientAddress(peer, headerValue(req.headers["x-forwarded-for"]));
-    this.pick = { clientIp: client, hashKey: hashKeyOf(target.hash, req) };
+    this.clientIp = client;
+    this.hashKey = hashKeyOf(target.hash, req);
     this.headers = upstreamRequestHeaders(req.rawHeaders, req.headers, {
       peer,
       client,
@@ -161,7 +170,7 @@ class Exchange {
       const sticky = group.findSticky(this.stickyKey);
       if (sticky !== undefined) return sticky;
     }
-    return group.pick(this.pick, this.tried);
+    return group.pick(this, this.tried);
   }
 
   private attempt(): void {
@@ -290,7 +299,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   /** Body bytes still to come when the upstream sent Content-Length; -1 otherwise. */
   private bodyLeft = -1;
   private done = false;
-  private outcome: Outcome = { kind: "reset" };
+  private outcome: Outcome = RESET;
 
   constructor(exchange: Exchange, upstream: Upstream) {
     this.exchange = exchange;
@@ -320,7 +329,7 @@ class Attempt implements Dispatcher.DispatchHandler {
     } catch (error) {
       // A head Node refuses to write (an invalid header from the upstream): a bad gateway, not a crash.
       this.responding = false;
-      this.outcome = { kind: "reset" };
+      this.outcome = RESET;
       controller.abort(error instanceof Error ? error : new Error(String(error)));
     }
   }

@@ -110,22 +110,31 @@ export class UpstreamGroup {
   }
 
   candidates(now: number, tried?: readonly Upstream[]): Upstream[] {
+    // One array on the common path (healthy primaries); backups and panic lists are built only when needed.
     const healthy: Upstream[] = [];
-    const backups: Upstream[] = [];
-    const primaries: Upstream[] = [];
+    let primaries = 0;
+    let hasBackups = false;
     for (const upstream of this.upstreams) {
-      if (upstream.draining || (tried !== undefined && tried.includes(upstream))) continue;
+      if (!this.eligible(upstream, tried)) continue;
       upstream.effectiveWeight = upstream.weightAt(now);
       if (upstream.spec.backup) {
-        if (upstream.isAvailable(now)) backups.push(upstream);
+        hasBackups = true;
         continue;
       }
-      primaries.push(upstream);
+      primaries++;
       if (upstream.isAvailable(now)) healthy.push(upstream);
     }
-    if (healthy.length === 0 && backups.length > 0) return backups;
-    if (this.inPanic(healthy.length, primaries.length)) return primaries;
+    if (healthy.length === 0 && hasBackups) {
+      const backups = this.upstreams.filter((u) => u.spec.backup && this.eligible(u, tried) && u.isAvailable(now));
+      if (backups.length > 0) return backups;
+    }
+    if (this.inPanic(healthy.length, primaries)) return this.upstreams.filter((u) => !u.spec.backup && this.eligible(u, tried));
     return healthy;
+  }
+
+  /** Not draining and not already tried by this request. */
+  private eligible(upstream: Upstream, tried: readonly Upstream[] | undefined): boolean {
+    return !upstream.draining && (tried === undefined || !tried.includes(upstream));
   }
 
   private inPanic(healthy: number, primaries: number): boolean {
