@@ -6,7 +6,7 @@
  * Fairness, and why:
  * - Both proxies get the same wrk command (threads, connections, duration; HTTP/1.1 keep-alive to the proxy),
  *   the same three backends, keep-alive to the backends (nginx `keepalive` without a per-connection request
- *   cap, gslb's undici pools), and do the same header work (X-Forwarded-*, X-Real-IP, X-Request-ID).
+ *   cap, gslb's undici pools), and do the same header work (X-Forwarded-*, X-Real-IP, X-Request-ID, Via).
  * - One core each: nginx runs one process (`master_process off`, `worker_processes 1`), gslb one Node process,
  *   both started under `taskset` on the proxy CPU; the affinity is read back from /proc and printed.
  * - Backends (one nginx worker, "ok") and wrk run on the other CPUs. Each round prints the proxy's own CPU
@@ -90,7 +90,7 @@ ${body}
   return spawn("taskset", ["-c", cpu, nginxBinary(), "-p", dir, "-c", conf], { stdio: ["ignore", "ignore", "inherit"] });
 }
 
-/** nginx as a proxy doing what gslb does by default: keep-alive upstreams, forwarding headers, a request id. */
+/** nginx as a proxy doing what gslb does by default: keep-alive upstreams, forwarding headers, a request id, Via. */
 function nginxProxyConfig(port: number, backendPorts: readonly number[]): string {
   return `  upstream app { ${backendPorts.map((p) => `server 127.0.0.1:${p};`).join(" ")} keepalive 64; keepalive_requests 1000000; keepalive_timeout 60s; }
   server {
@@ -100,6 +100,7 @@ function nginxProxyConfig(port: number, backendPorts: readonly number[]): string
       proxy_set_header X-Forwarded-For $remote_addr; proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Forwarded-Host $host; proxy_set_header X-Real-IP $remote_addr;
       proxy_set_header X-Request-ID $request_id; add_header X-Request-ID $request_id;
+      proxy_set_header Via "1.1 nginx"; add_header Via "1.1 nginx";
     }
   }`;
 }
