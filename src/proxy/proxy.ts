@@ -253,6 +253,9 @@ export class RegionalProxy {
       // Only WebSocket upgrades take the raw-socket path; any other Upgrade (h2c from `curl --http2`) is an
       // ordinary request whose Upgrade header is dropped as hop-by-hop, as nginx does.
       shouldUpgradeCallback: (req: IncomingMessage) => isWebSocketUpgrade(req),
+      // A request without Content-Length or Transfer-Encoding has no body (RFC 9112 §6.3): Node then skips the
+      // request stream's data/end/close life cycle, which we never use for it (nothing to forward).
+      optimizeEmptyRequests: true,
     };
     const server =
       tls === undefined
