@@ -22,7 +22,8 @@ import { later, resultBatchSchema, type DefineRequest, type ProberData, type Pro
 /** The worker's name, which Node also gives its OS thread (`/proc/<pid>/task/<tid>/comm`): pin it by that. */
 export const PROBER_THREAD_NAME = "gslb-prober";
 
-const ENTRY = new URL("./entry.ts", import.meta.url);
+/** The worker's module beside this one: entry.ts when run from source, entry.js from the build (dist/). */
+const ENTRY = new URL(import.meta.url.endsWith(".ts") ? "./entry.ts" : "./entry.js", import.meta.url);
 const DEFAULT_RESULT_WINDOW_MS = 20;
 
 export interface ProbeWorkerOptions {
