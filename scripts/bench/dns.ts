@@ -7,9 +7,10 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir, availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
-import { startKnot } from "../../test/helpers/knot.ts";
+import { waitForDns } from "../../test/helpers/dns-daemon.ts";
 import { freePort } from "../../test/helpers/free-port.ts";
-import { waitForDns } from "../../test/helpers/knot.ts";
+import { startKnot } from "../../test/helpers/knot.ts";
+import { firstLine, stopChild } from "../../test/helpers/processes.ts";
 import { POLICY_ORIGIN, policyQueriesBinary, policyZoneYaml } from "./policy-zone.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -89,13 +90,6 @@ async function startGslb(zonesDir: string, origin = ORIGIN): Promise<{ port: num
   return { port, child };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await exited;
-}
-
 async function main(): Promise<void> {
   for (const tool of ["dnsperf", "knotd"]) {
     if (!hasCommand(tool)) throw new Error(`${tool} is missing: run scripts/install-debian-tools.sh bench`);
@@ -116,7 +110,7 @@ async function main(): Promise<void> {
     try {
       results.push(runDnsperf("gslb (static)", gslb.port, file));
     } finally {
-      await stop(gslb.child);
+      await stopChild(gslb.child);
     }
     results.push(...(await policyRuns(dir)));
     const knot = await startKnot([{ origin: ORIGIN, text: readFileSync(ZONE_FILE, "utf8") }], {
@@ -146,7 +140,7 @@ async function policyRuns(dir: string): Promise<Result[]> {
   try {
     results.push(runDnsperf("gslb (policy)", plain.port, queries, ["-B"]));
   } finally {
-    await stop(plain.child);
+    await stopChild(plain.child);
   }
 
   const targets = Number(process.env["BENCH_PROBED_TARGETS"] ?? "1000");
@@ -167,10 +161,10 @@ async function policyRuns(dir: string): Promise<Result[]> {
       process.stderr.write(`bench: ${targets} targets probed every 1 s use ${(idle * 100).toFixed(1)} % of one core (no queries)\n`);
       results.push({ ...runDnsperf(`gslb (policy+probes)`, probed.port, queries, ["-B"]), probeCpu: idle });
     } finally {
-      await stop(probed.child);
+      await stopChild(probed.child);
     }
   } finally {
-    await stop(listener);
+    await stopChild(listener);
   }
   return results;
 }
@@ -188,18 +182,6 @@ function pinProberThread(pid: number): void {
   }
   spawnSync("taskset", ["-p", "-c", clientCpu, prober], { stdio: "ignore" });
   process.stderr.write(`bench: prober thread ${prober} pinned to cpu ${clientCpu}\n`);
-}
-
-function firstLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    let text = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      text += d.toString();
-      const nl = text.indexOf("\n");
-      if (nl >= 0) resolvePromise(text.slice(0, nl));
-    });
-    child.once("exit", () => reject(new Error("port listener exited")));
-  });
 }
 
 function sleep(ms: number): Promise<void> {

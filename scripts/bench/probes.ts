@@ -6,7 +6,7 @@
  *
  *   node scripts/bench/probes.ts [--threads 0|1|both] [--targets 1000] [--seconds 10]
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -14,6 +14,7 @@ import { Registry } from "prom-client";
 import { checkSchema } from "../../src/health/check-schema.ts";
 import { startHealthService } from "../../src/health/service.ts";
 import { PROBER_THREAD_NAME } from "../../src/health/worker/client.ts";
+import { firstLine, stopChild } from "../../test/helpers/processes.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const TICKS_PER_SECOND = 100;
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\nprobe benchmark: ${TARGETS} TCP targets, 1 s interval, ${SECONDS} s (share of one core)\n`);
     process.stdout.write(rows.join("\n") + "\n");
   } finally {
-    await stop(listener);
+    await stopChild(listener);
   }
 }
 
@@ -123,25 +124,6 @@ async function probeResults(registry: Registry): Promise<number> {
   if (metric === undefined) return 0;
   const { values: series } = await metric.get();
   return series.reduce((sum, s) => sum + s.value, 0);
-}
-
-function firstLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    let text = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      text += d.toString();
-      const nl = text.indexOf("\n");
-      if (nl >= 0) resolvePromise(text.slice(0, nl));
-    });
-    child.once("exit", () => reject(new Error("port listener exited")));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await exited;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -10,22 +10,12 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../../test/helpers/free-port.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const ANSWER = { a: "192.0.2.10", b: "198.51.100.10" } as const;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createNetServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function backend(name: string): Promise<Server> {
   const server = createServer((_req, res) => res.end(`${name}\n`));

@@ -1,17 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import dgram from "node:dgram";
+import { runDnsDaemon, type DnsDaemon } from "./dns-daemon.ts";
 import { freePort } from "./free-port.ts";
 
-export interface KnotServer {
-  readonly host: string;
-  readonly port: number;
-  stop(): Promise<void>;
-}
+export type KnotServer = DnsDaemon;
 
-/** Starts Knot DNS (Debian `knot`) on 127.0.0.1 serving the given master files; stopped by PID. */
 export interface KnotOptions {
   /** UDP and TCP worker threads (benchmarks use 1: one core, like gslb). */
   readonly workers?: number;
@@ -19,6 +13,7 @@ export interface KnotOptions {
   readonly cpu?: string;
 }
 
+/** Starts Knot DNS (Debian `knot`) on 127.0.0.1 serving the given master files; stopped by PID. */
 export async function startKnot(
   zones: readonly { origin: string; text: string }[],
   options: KnotOptions = {},
@@ -49,52 +44,7 @@ export async function startKnot(
     zoneConf,
   ].join("\n");
   writeFileSync(join(dir, "knot.conf"), conf);
-  const args = ["-c", join(dir, "knot.conf")];
-  const child: ChildProcess =
-    options.cpu === undefined
-      ? spawn("knotd", args, { stdio: ["ignore", "ignore", "pipe"] })
-      : spawn("taskset", ["-c", options.cpu, "knotd", ...args], { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  await waitForDns("127.0.0.1", port, zones[0]?.origin ?? ".", () => stderr);
-  return {
-    host: "127.0.0.1",
-    port,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Polls with a SOA query until the server answers (at most ~10 s). */
-export async function waitForDns(host: string, port: number, zone: string, log: () => string): Promise<void> {
-  const query = soaQuery(zone);
-  for (let i = 0; i < 100; i++) {
-    const answered = await new Promise<boolean>((resolve) => {
-      const socket = dgram.createSocket("udp4");
-      const timer = setTimeout(() => {
-        socket.close();
-        resolve(false);
-      }, 100);
-      socket.once("message", () => {
-        clearTimeout(timer);
-        socket.close();
-        resolve(true);
-      });
-      socket.send(query, port, host);
-    });
-    if (answered) return;
-  }
-  throw new Error(`DNS server on ${host}:${port} did not answer: ${log()}`);
-}
-
-function soaQuery(zone: string): Buffer {
-  const labels = zone.split(".").filter((l) => l !== "");
-  const parts = [Buffer.from([0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0])];
-  for (const label of labels) parts.push(Buffer.from([label.length]), Buffer.from(label, "ascii"));
-  parts.push(Buffer.from([0, 0, 6, 0, 1]));
-  return Buffer.concat(parts);
+  const knotd = ["knotd", "-c", join(dir, "knot.conf")] as const;
+  const [command, ...args] = options.cpu === undefined ? knotd : ["taskset", "-c", options.cpu, ...knotd];
+  return runDnsDaemon(command, args, dir, port, zones[0]?.origin ?? ".");
 }

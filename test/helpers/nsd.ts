@@ -1,15 +1,10 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./free-port.ts";
-import { waitForDns } from "./knot.ts";
+import { runDnsDaemon, type DnsDaemon } from "./dns-daemon.ts";
 
-export interface NsdServer {
-  readonly host: string;
-  readonly port: number;
-  stop(): Promise<void>;
-}
+export type NsdServer = DnsDaemon;
 
 /** Starts NSD (Debian `nsd`) in the foreground on 127.0.0.1 serving the given master files; stopped by PID. */
 export async function startNsd(zones: readonly { origin: string; text: string }[]): Promise<NsdServer> {
@@ -40,18 +35,5 @@ export async function startNsd(zones: readonly { origin: string; text: string }[
     ...zoneConf,
   ].join("\n");
   writeFileSync(join(dir, "nsd.conf"), conf);
-  const child = spawn("nsd", ["-d", "-c", join(dir, "nsd.conf")], { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  await waitForDns("127.0.0.1", port, zones[0]?.origin ?? ".", () => stderr);
-  return {
-    host: "127.0.0.1",
-    port,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return runDnsDaemon("nsd", ["-d", "-c", join(dir, "nsd.conf")], dir, port, zones[0]?.origin ?? ".");
 }

@@ -3,7 +3,7 @@
  * come from its "serving" log line), a small UDP DNS client, dig, temp dirs and a GeoIP fixture. Everything
  * started here is stopped by its handle/PID.
  */
-import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { spawn, execFile } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { decodeMessage, type DecodedMessage } from "../../src/dns/wire/message.ts";
 import { writeMmdb } from "../helpers/mmdb-writer.ts";
+import { stopChild } from "../helpers/processes.ts";
 import { buildQuery, ecsOption } from "../dns/wire/packets.ts";
 
 export const ROOT = join(import.meta.dirname, "../..");
@@ -83,15 +84,6 @@ export async function spawnServer(args: readonly string[], timeoutMs = 10_000): 
     log: () => stderr,
     stop: () => stopChild(child),
   };
-}
-
-export async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-  await exited;
-  clearTimeout(timer);
 }
 
 export interface AskOptions {

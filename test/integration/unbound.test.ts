@@ -8,7 +8,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../helpers/free-port.ts";
-import { dig, GEO_ZONE, spawnServer, stopChild, tempDir, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { stopChild } from "../helpers/processes.ts";
+import { dig, GEO_ZONE, spawnServer, tempDir, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
 
 const dir = tempDir("unbound");
 let server: ServerProcess;

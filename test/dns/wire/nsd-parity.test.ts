@@ -3,17 +3,12 @@
  * `nsd`, started here on loopback) and through decodeQuery + writeError; drop-or-reply and the rcode must
  * agree. (NSD omits the question and the OPT on FORMERR/NOTIMP; we keep them — only rcodes are compared.)
  */
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
 import dgram from "node:dgram";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeMessage } from "../../../src/dns/wire/message.ts";
 import { decodeQuery } from "../../../src/dns/wire/reader.ts";
 import { ResponseWriter } from "../../../src/dns/wire/writer.ts";
-import { freePort } from "../../helpers/free-port.ts";
+import { startNsd, type NsdServer } from "../../helpers/nsd.ts";
 import { buildQuery, ecsOption, u16 } from "./packets.ts";
 
 const ZONE = `$ORIGIN example.com.
@@ -24,8 +19,7 @@ ns1 IN A 192.0.2.1
 www IN A 192.0.2.10
 `;
 
-let nsd: ChildProcess | undefined;
-let dir = "";
+let nsd: NsdServer | undefined;
 let port = 0;
 const socket = dgram.createSocket("udp4");
 
@@ -49,47 +43,14 @@ function ask(packet: Uint8Array, timeoutMs = 700): Promise<Buffer | null> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "gslb-wire-nsd-"));
-  port = await freePort();
-  writeFileSync(join(dir, "example.zone"), ZONE);
-  writeFileSync(
-    join(dir, "nsd.conf"),
-    [
-      "server:",
-      `  ip-address: 127.0.0.1@${port}`,
-      '  username: ""',
-      '  chroot: ""',
-      '  database: ""',
-      `  zonelistfile: "${join(dir, "zone.list")}"`,
-      `  xfrdfile: "${join(dir, "xfrd.state")}"`,
-      `  pidfile: "${join(dir, "nsd.pid")}"`,
-      `  xfrdir: "${dir}"`,
-      "  server-count: 1",
-      "  verbosity: 0",
-      "remote-control:",
-      "  control-enable: no",
-      "zone:",
-      "  name: example.com",
-      `  zonefile: "${join(dir, "example.zone")}"`,
-      "",
-    ].join("\n"),
-  );
-  nsd = spawn("nsd", ["-d", "-c", join(dir, "nsd.conf")], { stdio: "ignore" });
+  nsd = await startNsd([{ origin: "example.com.", text: ZONE }]);
+  port = nsd.port;
   await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  for (let i = 0; i < 50; i++) {
-    if ((await ask(buildQuery({ id: 7 }), 200)) !== null) return;
-  }
-  throw new Error("nsd did not start (install Debian nsd: scripts/install-debian-tools.sh)");
 }, 30_000);
 
 afterAll(async () => {
   socket.close();
-  if (nsd?.pid !== undefined && nsd.exitCode === null) {
-    const exited = new Promise<void>((resolve) => nsd!.once("exit", () => resolve()));
-    process.kill(nsd.pid, "SIGTERM");
-    await exited;
-  }
-  if (dir !== "") rmSync(dir, { recursive: true, force: true });
+  await nsd?.stop();
 });
 
 /** Our answer to `packet`: "drop", or the reply's rcode (the full, extended one). */
