@@ -4,12 +4,12 @@
  * change (keeping the last good zone when the change is invalid) and on SIGHUP, and exiting 0 on SIGTERM.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../helpers/free-port.ts";
+import { tempDirs } from "../helpers/temp-dir.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 const CLI = join(ROOT, "src/cli.ts");
@@ -21,7 +21,7 @@ interface Result {
 }
 
 const children = new Set<ChildProcess>();
-const dirs: string[] = [];
+const dirs = tempDirs("cli");
 
 afterAll(async () => {
   for (const child of children) {
@@ -31,14 +31,8 @@ afterAll(async () => {
       await exited;
     }
   }
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs.removeAll();
 });
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "gslb-cli-"));
-  dirs.push(dir);
-  return dir;
-}
 
 function startCli(args: readonly string[]): ChildProcess {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
@@ -109,11 +103,11 @@ interface Serving {
 }
 
 async function serve(extra: readonly string[] = []): Promise<Serving> {
-  const dir = tempDir();
+  const dir = dirs.make();
   const file = join(dir, "cli.test.yaml");
   writeFileSync(file, zoneYaml("192.0.2.10"));
   const port = await freePort();
-  const args = ["serve", "--zones", dir, "--dns", `127.0.0.1:${port}`, "--admin", "off", "--state-dir", join(tempDir(), "state")];
+  const args = ["serve", "--zones", dir, "--dns", `127.0.0.1:${port}`, "--admin", "off", "--state-dir", join(dirs.make(), "state")];
   const child = startCli([...args, ...extra]);
   const io = collect(child);
   const until = Date.now() + 15_000;
@@ -165,7 +159,7 @@ describe("gslb check", () => {
   });
 
   it("lists every problem of a directory as file:line: path: reason and exits 1", async () => {
-    const dir = tempDir();
+    const dir = dirs.make();
     writeFileSync(
       join(dir, "broken.test.yaml"),
       `zone: broken.test.
@@ -202,7 +196,7 @@ records:
   });
 
   it("checks a single file too", async () => {
-    const dir = tempDir();
+    const dir = dirs.make();
     const file = join(dir, "cli.test.yaml");
     writeFileSync(file, zoneYaml("192.0.2.10"));
     expect((await gslb("check", file)).code).toBe(0);
@@ -215,7 +209,7 @@ records:
 
 describe("gslb import", () => {
   it("turns a master file into YAML that gslb check accepts", async () => {
-    const dir = tempDir();
+    const dir = dirs.make();
     const master = join(dir, "db.imported.test");
     writeFileSync(
       master,
@@ -233,13 +227,13 @@ mail IN MX 10 ns1
     const result = await gslb("import", master, "--origin", "imported.test.");
     expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(result.stdout).toMatch(/^zone: imported\.test\.$/m);
-    const zones = tempDir();
+    const zones = dirs.make();
     writeFileSync(join(zones, "imported.test.yaml"), result.stdout);
     expect(await gslb("check", zones)).toMatchObject({ code: 0, stderr: "" });
   });
 
   it("rejects a broken master file with file:line and exit 1", async () => {
-    const dir = tempDir();
+    const dir = dirs.make();
     const master = join(dir, "db.bad");
     writeFileSync(master, "$TTL 300\n@ IN SOA ns1 hostmaster 1 2 3 4 5\nwww IN A 192.0.2.999\n");
     const result = await gslb("import", master, "--origin", "bad.test.");

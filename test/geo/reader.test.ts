@@ -1,14 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { clientFromText } from "../../src/geo/client.ts";
 import { defaultDatabasePath, GeoReader } from "../../src/geo/reader.ts";
 import { ErrorCodes, GslbError } from "../../src/errors.ts";
 import { writeMmdb } from "../helpers/mmdb-writer.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "gslb-geo-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { path: dir, remove } = tempDir("geo");
+afterAll(remove);
 
 function fixture(name: string, contents: Buffer): string {
   const file = join(dir, name);

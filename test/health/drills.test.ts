@@ -1,17 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { MemoryAuditLog } from "../../src/health/audit.ts";
 import { parseDrills } from "../../src/health/drill-schema.ts";
 import { DrillRunner, type DrillReport } from "../../src/health/drills.ts";
 import { ManualTimers } from "../../src/health/timers.ts";
 import { InputError } from "../../src/errors.ts";
+import { tempDirs } from "../helpers/temp-dir.ts";
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 5);
 const MINUTE_MARK = Date.UTC(2026, 0, 1, 0, 1, 0);
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const dirs = tempDirs("drill");
+afterAll(() => dirs.removeAll());
 
 const DRILLS = `
 drills:
@@ -35,8 +34,7 @@ function world(yaml = DRILLS) {
   const audit = new MemoryAuditLog();
   const counts = new Map([["eu", 0], ["us", 0]]);
   const healthy = { regions: ["eu", "us"] };
-  const reportDir = mkdtempSync(join(tmpdir(), "gslb-drill-"));
-  dirs.push(reportDir);
+  const reportDir = dirs.make();
   const runner = new DrillRunner({
     timers,
     audit,

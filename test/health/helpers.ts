@@ -1,11 +1,11 @@
 /** Loopback servers for probe tests: bound to 127.0.0.1 on port 0, closed by the caller. */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tempDir } from "../helpers/temp-dir.ts";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -32,7 +32,7 @@ export async function close(server: Server): Promise<void> {
 
 /** A throwaway self-signed certificate made with the openssl CLI. */
 export function selfSignedCert(): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), "gslb-cert-"));
+  const { path: dir, remove } = tempDir("cert");
   try {
     execFileSync(
       "openssl",
@@ -42,6 +42,6 @@ export function selfSignedCert(): { key: string; cert: string } {
     );
     return { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    remove();
   }
 }

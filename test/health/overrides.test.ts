@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FileAuditLog, MemoryAuditLog } from "../../src/health/audit.ts";
@@ -8,14 +7,10 @@ import { OverrideStore } from "../../src/health/overrides.ts";
 import { readStateFile, StateFile } from "../../src/health/state-file.ts";
 import { ManualTimers } from "../../src/health/timers.ts";
 import { GslbError } from "../../src/errors.ts";
+import { tempDirs } from "../helpers/temp-dir.ts";
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "gslb-ovr-"));
-  dirs.push(dir);
-  return dir;
-}
+const dirs = tempDirs("ovr");
+afterAll(() => dirs.removeAll());
 
 const req = (input: OverrideRequestInput) => overrideRequestSchema.parse(input);
 let ids = 0;
@@ -65,7 +60,7 @@ describe("override store", () => {
   });
 
   it("survives a restart through the state file, dropping what expired meanwhile", async () => {
-    const dir = tempDir();
+    const dir = dirs.make();
     const path = join(dir, "state.json");
     const timers = new ManualTimers(10_000);
     const file = new StateFile(path, undefined, { now: () => timers.now() });
@@ -92,7 +87,7 @@ describe("override store", () => {
 
 describe("state file", () => {
   it("is missing → empty, corrupt → STATE_FILE error", async () => {
-    const dir = tempDir();
+    const dir = dirs.make();
     expect((await readStateFile(join(dir, "none.json"))).overrides).toEqual([]);
     for (const text of ["{nope", JSON.stringify({ version: 2, savedAt: 1 }), JSON.stringify({ version: 1, savedAt: 1, targets: { k: { state: "sideways" } } })]) {
       writeFileSync(join(dir, "bad.json"), text);
@@ -101,7 +96,7 @@ describe("state file", () => {
   });
 
   it("writes atomically: the file is always whole JSON, the last write wins", async () => {
-    const dir = tempDir();
+    const dir = dirs.make();
     const path = join(dir, "sub", "state.json");
     const file = new StateFile(path);
     for (let i = 0; i < 20; i++) file.setTargets(new Map([["k", { state: i % 2 === 0 ? "up" : "down", since: i, rttMs: 1, flaps: i, detail: "d" }]]));
@@ -112,7 +107,7 @@ describe("state file", () => {
 
 describe("audit log", () => {
   it("appends JSON lines in order", async () => {
-    const path = join(tempDir(), "audit.jsonl");
+    const path = join(dirs.make(), "audit.jsonl");
     const log = new FileAuditLog(path);
     for (let i = 0; i < 5; i++) log.append({ time: new Date(i).toISOString(), action: `a${i}`, by: "t" });
     await log.flush();

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
@@ -8,9 +7,10 @@ import { overrideRequestSchema } from "../../src/health/override-schema.ts";
 import { probeFail, probeOk, type Probe } from "../../src/health/probes/probe.ts";
 import { startHealthService } from "../../src/health/service.ts";
 import { ManualTimers } from "../../src/health/timers.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "gslb-svc-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { path: dir, remove } = tempDir("svc");
+afterAll(remove);
 
 const checks = new Map([["web", checkSchema.parse({ kind: "http", interval: "1s", timeout: "500ms", jitter: 0, rise: 2, fall: 3 })]]);
 const specs = [

@@ -1,8 +1,8 @@
 /** A third-party DNS server (NSD, Knot) run in the foreground for comparison tests and benchmarks. */
 import { spawn } from "node:child_process";
 import dgram from "node:dgram";
-import { rmSync } from "node:fs";
 import { stopChild } from "./processes.ts";
+import type { TempDir } from "./temp-dir.ts";
 
 export interface DnsDaemon {
   readonly host: string;
@@ -14,7 +14,7 @@ export interface DnsDaemon {
  * Spawns `command args` (which serves on 127.0.0.1:`port` from the files in `dir`), waits until it answers a
  * SOA query for `zone`, and returns a handle that stops it by PID and removes `dir`.
  */
-export async function runDnsDaemon(command: string, args: readonly string[], dir: string, port: number, zone: string): Promise<DnsDaemon> {
+export async function runDnsDaemon(command: string, args: readonly string[], dir: TempDir, port: number, zone: string): Promise<DnsDaemon> {
   const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -22,7 +22,7 @@ export async function runDnsDaemon(command: string, args: readonly string[], dir
     await waitForDns("127.0.0.1", port, zone, () => stderr);
   } catch (err) {
     await stopChild(child);
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
     throw err;
   }
   return {
@@ -30,7 +30,7 @@ export async function runDnsDaemon(command: string, args: readonly string[], dir
     port,
     stop: async () => {
       await stopChild(child);
-      rmSync(dir, { recursive: true, force: true });
+      dir.remove();
     },
   };
 }

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { parseServeOptions } from "../../src/config/serve-options.ts";
 import { startServer, type RunningServer } from "../../src/main.ts";
+import { tempDir } from "./temp-dir.ts";
 
 export interface TestServer {
   readonly server: RunningServer;
@@ -18,7 +18,8 @@ export async function startTestServer(
   files: Readonly<Record<string, string>>,
   extra: Record<string, unknown> = {},
 ): Promise<TestServer> {
-  const zonesDir = mkdtempSync(join(tmpdir(), "gslb-zones-"));
+  const temp = tempDir("zones");
+  const zonesDir = temp.path;
   for (const [name, text] of Object.entries(files)) writeFileSync(join(zonesDir, name), text);
   const options = parseServeOptions({
     zones: zonesDir,
@@ -38,7 +39,7 @@ export async function startTestServer(
     zonesDir,
     stop: async () => {
       await server.close();
-      rmSync(zonesDir, { recursive: true, force: true });
+      temp.remove();
     },
   };
 }

@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runDnsDaemon, type DnsDaemon } from "./dns-daemon.ts";
 import { freePort } from "./free-port.ts";
+import { tempDir } from "./temp-dir.ts";
 
 export type KnotServer = DnsDaemon;
 
@@ -18,7 +18,8 @@ export async function startKnot(
   zones: readonly { origin: string; text: string }[],
   options: KnotOptions = {},
 ): Promise<KnotServer> {
-  const dir = mkdtempSync(join(tmpdir(), "gslb-knot-"));
+  const temp = tempDir("knot");
+  const dir = temp.path;
   const port = await freePort();
   const zoneConf = zones
     .map((z, i) => {
@@ -46,5 +47,5 @@ export async function startKnot(
   writeFileSync(join(dir, "knot.conf"), conf);
   const knotd = ["knotd", "-c", join(dir, "knot.conf")] as const;
   const [command, ...args] = options.cpu === undefined ? knotd : ["taskset", "-c", options.cpu, ...knotd];
-  return runDnsDaemon(command, args, dir, port, zones[0]?.origin ?? ".");
+  return runDnsDaemon(command, args, temp, port, zones[0]?.origin ?? ".");
 }

@@ -1,14 +1,15 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "./free-port.ts";
+import { tempDir } from "./temp-dir.ts";
 import { runDnsDaemon, type DnsDaemon } from "./dns-daemon.ts";
 
 export type NsdServer = DnsDaemon;
 
 /** Starts NSD (Debian `nsd`) in the foreground on 127.0.0.1 serving the given master files; stopped by PID. */
 export async function startNsd(zones: readonly { origin: string; text: string }[]): Promise<NsdServer> {
-  const dir = mkdtempSync(join(tmpdir(), "gslb-nsd-"));
+  const temp = tempDir("nsd");
+  const dir = temp.path;
   const port = await freePort();
   const zoneConf = zones.map((z, i) => {
     writeFileSync(join(dir, `zone${i}.zone`), z.text);
@@ -35,5 +36,5 @@ export async function startNsd(zones: readonly { origin: string; text: string }[
     ...zoneConf,
   ].join("\n");
   writeFileSync(join(dir, "nsd.conf"), conf);
-  return runDnsDaemon("nsd", ["-d", "-c", join(dir, "nsd.conf")], dir, port, zones[0]?.origin ?? ".");
+  return runDnsDaemon("nsd", ["-d", "-c", join(dir, "nsd.conf")], temp, port, zones[0]?.origin ?? ".");
 }

@@ -6,7 +6,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { blast, spawnServer, tempDir, waitUntil, type ServerProcess } from "./helpers.ts";
+import { blast, spawnServer, waitUntil, type ServerProcess } from "./helpers.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 
 const zoneText = (stable: string, canary: string): string => `zone: canary.test.
 ttl: 3600

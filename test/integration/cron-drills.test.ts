@@ -8,7 +8,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DrillReport } from "../../src/health/drills.ts";
-import { adminCall, dig, spawnServer, tempDir, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { adminCall, dig, spawnServer, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 
 const dir = tempDir("cron-drills");
 const stateDir = join(dir.path, "state");

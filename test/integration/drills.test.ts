@@ -7,7 +7,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DrillReport } from "../../src/health/drills.ts";
-import { ADMIN_TOKEN, adminCall, answerOf, ask, gslb, spawnServer, tempDir, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { ADMIN_TOKEN, adminCall, answerOf, ask, gslb, spawnServer, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 
 const dir = tempDir("drills");
 const stateDir = join(dir.path, "state");

@@ -6,7 +6,8 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dig, GEO_ZONE, gslb, spawnServer, tempDir, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { dig, GEO_ZONE, gslb, spawnServer, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 
 
 const dir = tempDir("geo");

@@ -7,7 +7,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBackend, type Backend } from "./backends.ts";
-import { answerOf, spawnServer, tempDir, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { answerOf, spawnServer, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 
 export function healthZone(ports: Readonly<Record<string, number>>): string {
   return `zone: health.test.

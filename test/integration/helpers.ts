@@ -1,12 +1,11 @@
 /**
  * Integration helpers: gslb as a real child process (`node src/cli.ts serve` on 127.0.0.1 port 0; the ports
- * come from its "serving" log line), a small UDP DNS client, dig, temp dirs and a GeoIP fixture. Everything
+ * come from its "serving" log line), a small UDP DNS client, dig and a GeoIP fixture. Everything
  * started here is stopped by its handle/PID.
  */
 import { spawn, execFile } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { decodeMessage, type DecodedMessage } from "../../src/dns/wire/message.ts";
@@ -17,11 +16,6 @@ import { buildQuery, ecsOption } from "../dns/wire/packets.ts";
 export const ROOT = join(import.meta.dirname, "../..");
 const CLI = join(ROOT, "src/cli.ts");
 export const ADMIN_TOKEN = "integration-test-token-0123456789";
-
-export function tempDir(prefix: string): { path: string; remove(): void } {
-  const path = mkdtempSync(join(tmpdir(), `gslb-it-${prefix}-`));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-}
 
 /** Countries of the generated GeoIP fixture: 81.2/16 GB (EU), 8.8/16 US (NA), 1/8 JP (AS, the default). */
 export function writeGeoFixture(file: string): void {

@@ -6,7 +6,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBackend, type Backend } from "./backends.ts";
-import { ADMIN_TOKEN, adminCall, answerOf, gslb, spawnServer, tempDir, waitUntil, type ServerProcess } from "./helpers.ts";
+import { ADMIN_TOKEN, adminCall, answerOf, gslb, spawnServer, waitUntil, type ServerProcess } from "./helpers.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 
 const dir = tempDir("overrides");
 const zones = join(dir.path, "zones");

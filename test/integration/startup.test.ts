@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../helpers/free-port.ts";
 import { startBackend, type Backend } from "./backends.ts";
-import { answerOf, spawnServer, tempDir, type ServerProcess } from "./helpers.ts";
+import { answerOf, spawnServer, type ServerProcess } from "./helpers.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 
 const dir = tempDir("startup");
 const zones = join(dir.path, "zones");

@@ -2,8 +2,7 @@
  * The query handler resolving policy records, through the wire: a query packet in, the reply decoded by
  * decodeMessage. GeoIP comes from a generated MMDB fixture, health from a StaticHealthView.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createQueryHandler, type PolicyEnvironment } from "../../../src/dns/server/handle-query.ts";
@@ -17,9 +16,10 @@ import { buildZoneSet } from "../../../src/zones/tree.ts";
 import { parseZoneText } from "../../../src/zones/zone-file.ts";
 import { writeMmdb } from "../../helpers/mmdb-writer.ts";
 import { buildQuery, ecsOption, type QuerySpec } from "../wire/packets.ts";
+import { tempDir } from "../../helpers/temp-dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "gslb-hq-policy-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { path: dir, remove } = tempDir("hq-policy");
+afterAll(remove);
 const geoFile = join(dir, "geo.mmdb");
 writeFileSync(
   geoFile,
