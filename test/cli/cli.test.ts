@@ -8,17 +8,10 @@ import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { digShort } from "../helpers/dig.ts";
 import { freePort } from "../helpers/free-port.ts";
+import { CLI, ROOT, runGslb } from "../helpers/gslb-cli.ts";
 import { tempDirs } from "../helpers/temp-dir.ts";
-
-const ROOT = join(import.meta.dirname, "../..");
-const CLI = join(ROOT, "src/cli.ts");
-
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 const children = new Set<ChildProcess>();
 const dirs = tempDirs("cli");
@@ -50,34 +43,15 @@ function collect(child: ChildProcess): { out: () => string; err: () => string; e
   return { out: () => stdout, err: () => stderr, exited };
 }
 
-async function gslb(...args: string[]): Promise<Result> {
-  const io = collect(startCli(args));
-  const code = await io.exited;
-  return { code, stdout: io.out(), stderr: io.err() };
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** `dig +short` against the server: the answer lines, or null when it did not answer. */
-async function dig(port: number, name: string, type = "A"): Promise<string[] | null> {
-  const child = spawn("dig", ["@127.0.0.1", "-p", String(port), "+short", "+time=1", "+tries=1", name, type], {
-    stdio: ["ignore", "pipe", "ignore"],
-  });
-  children.add(child);
-  const io = collect(child);
-  const code = await io.exited;
-  children.delete(child);
-  if (code !== 0) return null;
-  return io.out().split("\n").filter((l) => l !== "" && !l.startsWith(";;")).sort();
-}
 
 /** Asks until the answer equals `expected` (at most `ms`); returns the last answer. */
 async function digUntil(port: number, name: string, expected: readonly string[], ms = 8000): Promise<string[] | null> {
   const until = Date.now() + ms;
-  let answer = await dig(port, name);
+  let answer = await digShort(port, name);
   while (JSON.stringify(answer) !== JSON.stringify(expected) && Date.now() < until) {
     await sleep(100);
-    answer = await dig(port, name);
+    answer = await digShort(port, name);
   }
   return answer;
 }
@@ -128,11 +102,11 @@ async function stop(server: Serving): Promise<number | null> {
 
 describe("help and usage errors", () => {
   it("gslb --help lists the commands and exits 0; each command's --help prints its usage and exits 0", async () => {
-    const top = await gslb("--help");
+    const top = await runGslb(["--help"]);
     expect(top.code).toBe(0);
     const commands = [...top.stdout.matchAll(/^ {2}([a-z]+) {2,}\S/gm)].map((m) => m[1]!);
     expect(commands).toEqual(expect.arrayContaining(["serve", "check", "import"]));
-    const helps = await Promise.all(commands.map((c) => gslb(c, "--help")));
+    const helps = await Promise.all(commands.map((c) => runGslb([c, "--help"])));
     for (const [i, help] of helps.entries()) {
       expect({ command: commands[i], code: help.code }).toEqual({ command: commands[i], code: 0 });
       expect(help.stdout).toMatch(new RegExp(`^Usage:\\s+gslb ${commands[i]}\\b`));
@@ -146,7 +120,7 @@ describe("help and usage errors", () => {
     ["check without a path", ["check"], /expected one DIR or FILE/],
     ["import without --origin", ["import", "x.zone"], /--origin/],
   ])("%s exits 2 with the usage", async (_name, args, message) => {
-    const result = await gslb(...args);
+    const result = await runGslb(args);
     expect(result.code).toBe(2);
     expect(result.stdout + result.stderr).toMatch(message);
   });
@@ -154,7 +128,7 @@ describe("help and usage errors", () => {
 
 describe("gslb check", () => {
   it("accepts the bundled zones/ (exit 0)", async () => {
-    const result = await gslb("check", "zones");
+    const result = await runGslb(["check", "zones"]);
     expect(result).toMatchObject({ code: 0, stderr: "" });
   });
 
@@ -177,7 +151,7 @@ records:
     );
     writeFileSync(join(dir, "other.test.yaml"), "zone: other.test.\nttl: -5\nrecords:\n  \"@\":\n    SOA: ns1 hostmaster 1 3600 600 86400 300\n");
     writeFileSync(join(dir, "fine.test.yaml"), zoneYaml("192.0.2.10").replace("cli.test.", "fine.test."));
-    const result = await gslb("check", dir);
+    const result = await runGslb(["check", dir]);
     expect(result.code).toBe(1);
     const lines = result.stderr.trim().split("\n");
     const problems = lines.slice(0, -1);
@@ -199,9 +173,9 @@ records:
     const dir = dirs.make();
     const file = join(dir, "cli.test.yaml");
     writeFileSync(file, zoneYaml("192.0.2.10"));
-    expect((await gslb("check", file)).code).toBe(0);
+    expect((await runGslb(["check", file])).code).toBe(0);
     writeFileSync(file, zoneYaml("192.0.2.1000"));
-    const bad = await gslb("check", file);
+    const bad = await runGslb(["check", file]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(`${file}:10: records.www.A:`);
   });
@@ -224,19 +198,19 @@ txt IN TXT "hello" "world"
 mail IN MX 10 ns1
 `,
     );
-    const result = await gslb("import", master, "--origin", "imported.test.");
+    const result = await runGslb(["import", master, "--origin", "imported.test."]);
     expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(result.stdout).toMatch(/^zone: imported\.test\.$/m);
     const zones = dirs.make();
     writeFileSync(join(zones, "imported.test.yaml"), result.stdout);
-    expect(await gslb("check", zones)).toMatchObject({ code: 0, stderr: "" });
+    expect(await runGslb(["check", zones])).toMatchObject({ code: 0, stderr: "" });
   });
 
   it("rejects a broken master file with file:line and exit 1", async () => {
     const dir = dirs.make();
     const master = join(dir, "db.bad");
     writeFileSync(master, "$TTL 300\n@ IN SOA ns1 hostmaster 1 2 3 4 5\nwww IN A 192.0.2.999\n");
-    const result = await gslb("import", master, "--origin", "bad.test.");
+    const result = await runGslb(["import", master, "--origin", "bad.test."]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${master}:3:`);
   });
@@ -245,20 +219,20 @@ mail IN MX 10 ns1
 describe("gslb serve", () => {
   it("answers dig on the given port and exits 0 on SIGTERM", async () => {
     const server = await serve();
-    expect(await dig(server.port, "www.cli.test")).toEqual(["192.0.2.10"]);
+    expect(await digShort(server.port, "www.cli.test")).toEqual(["192.0.2.10"]);
     expect(await stop(server)).toBe(0);
   });
 
   it("rejects an invalid edit, keeps serving the last good zone, and picks up the fixed file", async () => {
     const server = await serve();
     try {
-      expect(await dig(server.port, "www.cli.test")).toEqual(["192.0.2.10"]);
+      expect(await digShort(server.port, "www.cli.test")).toEqual(["192.0.2.10"]);
       writeFileSync(server.file, zoneYaml("192.0.2.10").replace("A: 192.0.2.10", "A: 192.0.2.1O"));
       const until = Date.now() + 8000;
       while (!server.log().includes("zone file rejected") && Date.now() < until) await sleep(50);
       expect(server.log()).toContain("zone file rejected");
       expect(server.log()).toContain(`${server.file}:10: records.www.A`);
-      expect(await dig(server.port, "www.cli.test")).toEqual(["192.0.2.10"]);
+      expect(await digShort(server.port, "www.cli.test")).toEqual(["192.0.2.10"]);
 
       writeFileSync(server.file, zoneYaml("192.0.2.20"));
       expect(await digUntil(server.port, "www.cli.test", ["192.0.2.20"])).toEqual(["192.0.2.20"]);
@@ -273,7 +247,7 @@ describe("gslb serve", () => {
       writeFileSync(server.file, zoneYaml("192.0.2.30"));
       // Longer than the watcher's debounce: a watching server would have reloaded by now.
       await sleep(600);
-      expect(await dig(server.port, "www.cli.test")).toEqual(["192.0.2.10"]);
+      expect(await digShort(server.port, "www.cli.test")).toEqual(["192.0.2.10"]);
       server.child.kill("SIGHUP");
       expect(await digUntil(server.port, "www.cli.test", ["192.0.2.30"])).toEqual(["192.0.2.30"]);
     } finally {
@@ -302,7 +276,7 @@ describe("gslb explain --admin: exit 1 when the server fails, 2 only for usage e
   ])("%s → exit %i", async (_what, code, status, body, message) => {
     const admin = await fakeAdmin(status, body);
     try {
-      const result = await gslb("explain", "www.cli.test", "A", "--client", "192.0.2.1", "--admin", admin.address);
+      const result = await runGslb(["explain", "www.cli.test", "A", "--client", "192.0.2.1", "--admin", admin.address]);
       expect({ code: result.code, output: result.stdout + result.stderr }).toEqual({ code, output: expect.stringMatching(message) });
       expect(result.stderr).not.toContain("Usage:");
     } finally {
@@ -312,7 +286,7 @@ describe("gslb explain --admin: exit 1 when the server fails, 2 only for usage e
 
   it("a server that is not there → exit 1 naming the address", async () => {
     const port = await freePort();
-    const result = await gslb("explain", "www.cli.test", "A", "--client", "192.0.2.1", "--admin", `127.0.0.1:${port}`);
+    const result = await runGslb(["explain", "www.cli.test", "A", "--client", "192.0.2.1", "--admin", `127.0.0.1:${port}`]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`cannot reach the admin API at 127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
   });
@@ -322,7 +296,7 @@ describe("gslb explain --admin: exit 1 when the server fails, 2 only for usage e
     ["no --client", ["--admin", "127.0.0.1:1"], /--client/],
     ["a bad client", ["--client", "not-an-ip", "--admin", "127.0.0.1:1"], /bad client/],
   ])("%s → exit 2 with the usage", async (_what, args, message) => {
-    const result = await gslb("explain", "www.cli.test", "A", ...args);
+    const result = await runGslb(["explain", "www.cli.test", "A", ...args]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).toContain("Usage: gslb explain");

@@ -8,7 +8,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DrillReport } from "../../src/health/drills.ts";
-import { adminCall, dig, spawnServer, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { adminCall, spawnServer, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { dig } from "../helpers/dig.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const dir = tempDir("cron-drills");

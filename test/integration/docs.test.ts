@@ -10,7 +10,7 @@ import { formatProblem } from "../../src/errors.ts";
 import { parseDrills } from "../../src/health/drill-schema.ts";
 import { parseZoneText } from "../../src/zones/zone-file.ts";
 import { startTestServer, type TestServer } from "../helpers/gslb-server.ts";
-import { ROOT } from "./helpers.ts";
+import { ROOT } from "../helpers/gslb-cli.ts";
 
 const PAGES = ["zones.md", "operations.md", "cli.md", "admin-api.md"] as const;
 const page = (name: string): string => readFileSync(join(ROOT, "docs", name), "utf8");

@@ -7,7 +7,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DrillReport } from "../../src/health/drills.ts";
-import { ADMIN_TOKEN, adminCall, answerOf, ask, gslb, spawnServer, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { ADMIN_TOKEN, adminCall, answerOf, ask, spawnServer, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { runGslb } from "../helpers/gslb-cli.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const dir = tempDir("drills");
@@ -53,7 +54,7 @@ afterAll(async () => {
   dir.remove();
 });
 
-const drill = (...args: string[]): ReturnType<typeof gslb> => gslb(["drill", ...args, "--admin", server.admin, "--token", ADMIN_TOKEN]);
+const drill = (...args: string[]): ReturnType<typeof runGslb> => runGslb(["drill", ...args, "--admin", server.admin, "--token", ADMIN_TOKEN]);
 
 async function lastReport(name: string): Promise<DrillReport | null> {
   const status = (await adminCall(server.admin, "GET", "/drills")).body as { drills: { name: string; lastReport: DrillReport | null }[] };

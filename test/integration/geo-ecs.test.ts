@@ -6,7 +6,9 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dig, GEO_ZONE, gslb, spawnServer, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { GEO_ZONE, spawnServer, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { runGslb } from "../helpers/gslb-cli.ts";
+import { dig } from "../helpers/dig.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 
@@ -49,7 +51,7 @@ describe("geo answers by ECS, dig against gslb and gslb explain", () => {
     if (scope >= 0) expect(got.scope).toBe(scope);
     expect(got.scope).toBeLessThanOrEqual(got.source);
 
-    const explained = await gslb(["explain", "www.gslb.test", "A", "--client", subnet, "--zones", zones, "--geoip", geoip, "--json"]);
+    const explained = await runGslb(["explain", "www.gslb.test", "A", "--client", subnet, "--zones", zones, "--geoip", geoip, "--json"]);
     expect(explained.code).toBe(0);
     const result = (JSON.parse(explained.stdout) as { records: { explanation: { result: { answers: string[]; ecsScopePrefix: number } } }[] })
       .records[0]!.explanation.result;
@@ -66,7 +68,7 @@ describe("geo answers by ECS, dig against gslb and gslb explain", () => {
   });
 
   it("explain says a static record is static", async () => {
-    const out = await gslb(["explain", "ns1.gslb.test", "A", "--client", "8.8.8.8", "--zones", zones, "--geoip", geoip]);
+    const out = await runGslb(["explain", "ns1.gslb.test", "A", "--client", "8.8.8.8", "--zones", zones, "--geoip", geoip]);
     expect(out.stdout).toContain("ns1.gslb.test. A: static record (no policy), ttl 3600s, ecs scope /0");
   });
 

@@ -1,20 +1,17 @@
 /**
  * Integration helpers: gslb as a real child process (`node src/cli.ts serve` on 127.0.0.1 port 0; the ports
- * come from its "serving" log line), a small UDP DNS client, dig and a GeoIP fixture. Everything
+ * come from its "serving" log line), a small UDP DNS client and a GeoIP fixture. Everything
  * started here is stopped by its handle/PID.
  */
-import { spawn, execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { decodeMessage, type DecodedMessage } from "../../src/dns/wire/message.ts";
+import { CLI, ROOT } from "../helpers/gslb-cli.ts";
 import { writeMmdb } from "../helpers/mmdb-writer.ts";
 import { stopChild } from "../helpers/processes.ts";
 import { buildQuery, ecsOption } from "../dns/wire/packets.ts";
 
-export const ROOT = join(import.meta.dirname, "../..");
-const CLI = join(ROOT, "src/cli.ts");
 export const ADMIN_TOKEN = "integration-test-token-0123456789";
 
 /** Countries of the generated GeoIP fixture: 81.2/16 GB (EU), 8.8/16 US (NA), 1/8 JP (AS, the default). */
@@ -124,23 +121,6 @@ export function addresses(reply: DecodedMessage): string[] {
 
 export async function answerOf(port: number, name: string, options: AskOptions = {}): Promise<string> {
   return addresses(await ask(port, name, options)).join(",");
-}
-
-const run = promisify(execFile);
-
-export async function dig(args: readonly string[]): Promise<string> {
-  const { stdout } = await run("dig", [...args], { timeout: 10_000 });
-  return stdout;
-}
-
-export async function gslb(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: ROOT, timeout: 15_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
 }
 
 /** Polls `read` until `accept` holds; returns the value and when it held (ms since the call). */

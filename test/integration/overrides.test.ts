@@ -6,7 +6,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBackend, type Backend } from "./backends.ts";
-import { ADMIN_TOKEN, adminCall, answerOf, gslb, spawnServer, waitUntil, type ServerProcess } from "./helpers.ts";
+import { ADMIN_TOKEN, adminCall, answerOf, spawnServer, waitUntil, type ServerProcess } from "./helpers.ts";
+import { runGslb } from "../helpers/gslb-cli.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const dir = tempDir("overrides");
@@ -68,7 +69,7 @@ describe("overrides", () => {
 
   it("a restart with the same --state-dir keeps overrides and the last health states", async () => {
     const port = (): number => server!.dnsPort;
-    const cli = await gslb(["override", "set", "region", "primary", "down", "--reason", "maintenance", "--for", "1h", "--admin", server!.admin, "--token", ADMIN_TOKEN]);
+    const cli = await runGslb(["override", "set", "region", "primary", "down", "--reason", "maintenance", "--for", "1h", "--admin", server!.admin, "--token", ADMIN_TOKEN]);
     expect(cli.code).toBe(0);
     expect(await answerOf(port(), "api.ovr.test.")).toBe("192.0.2.2");
     await backends["alpha"]!.kill();
@@ -79,7 +80,7 @@ describe("overrides", () => {
     server = await start("assume-up");
     expect(await answerOf(port(), "api.ovr.test.")).toBe("192.0.2.2");
     expect(await answerOf(port(), "solo.ovr.test.")).toBe("192.0.2.32");
-    const list = await gslb(["override", "list", "--admin", server.admin]);
+    const list = await runGslb(["override", "list", "--admin", server.admin]);
     expect(list.stdout).toMatch(/region\s+primary\s+down/);
   }, 15_000);
 });

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../helpers/free-port.ts";
 import { stopChild } from "../helpers/processes.ts";
-import { dig, GEO_ZONE, spawnServer, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { GEO_ZONE, spawnServer, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { dig } from "../helpers/dig.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const dir = tempDir("unbound");

@@ -3,16 +3,13 @@
  * zone with an RRset too big for UDP: UDP and TCP, with and without EDNS, NSID, ECS, CHAOS, 0x20 case,
  * truncation then TCP retry, and IPv6.
  */
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dig } from "../../helpers/dig.ts";
 import type { TestServer } from "../../helpers/gslb-server.ts";
 import { startGslb } from "./start.ts";
-
-const run = promisify(execFile);
 
 const EXAMPLES = ["example.com.yaml", "2.0.192.in-addr.arpa.yaml"];
 const BIG_COUNT = 32;
@@ -95,8 +92,7 @@ type Tool = "dig" | "kdig";
 
 async function ask(tool: Tool, server: TestServer, args: readonly string[]): Promise<Reply> {
   const once = tool === "dig" ? ["+time=2", "+tries=1"] : ["+time=2", "+retry=0"];
-  const { stdout } = await run(tool, [`@${server.host}`, "-p", String(server.port), ...once, ...args], { timeout: 10_000 });
-  return parseDigOutput(stdout);
+  return parseDigOutput(await dig([`@${server.host}`, "-p", String(server.port), ...once, ...args], tool));
 }
 
 let gslb: TestServer;
