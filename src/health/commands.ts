@@ -91,63 +91,60 @@ async function runCommand(
   }
 }
 
-async function overrideAction({ positionals, values, api, io }: Invocation): Promise<number> {
-  const [verb = "", ...rest] = positionals;
+async function overrideAction(inv: Invocation): Promise<number> {
+  const [verb = "", ...rest] = inv.positionals;
+  const { values } = inv;
   switch (verb) {
-    case "list": {
-      const reply = await api.call("GET", "/overrides");
-      if (reply.status !== 200) return failed(io, reply);
-      io.out(values.json === true ? json(reply.body) : formatOverrides((reply.body as { overrides: OverrideRow[] }).overrides));
-      return 0;
-    }
+    case "list":
+      return callAndPrint(inv, "GET", "/overrides", undefined, 200, (body) => formatOverrides((body as { overrides: OverrideRow[] }).overrides));
     case "set": {
       const [scope, name, state] = expectArgs(rest, 3, "set needs SCOPE NAME STATE");
       const body = { scope, name, state, reason: str(values.reason), for: str(values.for), by: str(values.by) };
       if (body.reason === undefined) throw new UsageError("set needs --reason");
-      const reply = await api.call("POST", "/overrides", body);
-      if (reply.status !== 201) return failed(io, reply);
-      io.out(values.json === true ? json(reply.body) : `set ${formatOverrides([(reply.body as { override: OverrideRow }).override])}`);
-      return 0;
+      return callAndPrint(inv, "POST", "/overrides", body, 201, (reply) => `set ${formatOverrides([(reply as { override: OverrideRow }).override])}`);
     }
     case "clear": {
       const selector = rest.length === 1 ? { id: rest[0] } : { scope: rest[0], name: expectArgs(rest, 2, "clear needs ID or SCOPE NAME")[1] };
-      const reply = await api.call("DELETE", "/overrides", { ...selector, by: str(values.by) });
-      if (reply.status !== 200) return failed(io, reply);
-      io.out(values.json === true ? json(reply.body) : "cleared\n");
-      return 0;
+      return callAndPrint(inv, "DELETE", "/overrides", { ...selector, by: str(values.by) }, 200, () => "cleared\n");
     }
     default:
       throw new UsageError(`unknown override command "${verb}"`);
   }
 }
 
-async function drillAction({ positionals, values, api, io }: Invocation): Promise<number> {
-  const [verb = "", ...rest] = positionals;
+async function drillAction(inv: Invocation): Promise<number> {
+  const [verb = "", ...rest] = inv.positionals;
+  const { values } = inv;
   switch (verb) {
-    case "status": {
-      const reply = await api.call("GET", "/drills");
-      if (reply.status !== 200) return failed(io, reply);
-      io.out(values.json === true ? json(reply.body) : formatDrills((reply.body as { drills: DrillRow[] }).drills));
-      return 0;
-    }
+    case "status":
+      return callAndPrint(inv, "GET", "/drills", undefined, 200, (body) => formatDrills((body as { drills: DrillRow[] }).drills));
     case "run": {
       const [name] = expectArgs(rest, 1, "run needs NAME");
       if (values.now !== true) throw new UsageError("drill run starts a drill at once: confirm with --now");
-      const reply = await api.call("POST", "/drills/run", { name, by: str(values.by) });
-      if (reply.status !== 202) return failed(io, reply);
-      io.out(values.json === true ? json(reply.body) : `drill ${name} started\n`);
-      return 0;
+      return callAndPrint(inv, "POST", "/drills/run", { name, by: str(values.by) }, 202, () => `drill ${name} started\n`);
     }
     case "stop": {
       const [name] = expectArgs(rest, 1, "stop needs NAME");
-      const reply = await api.call("POST", "/drills/stop", { name, by: str(values.by) });
-      if (reply.status !== 200) return failed(io, reply);
-      io.out(values.json === true ? json(reply.body) : `drill ${name} stopped\n`);
-      return 0;
+      return callAndPrint(inv, "POST", "/drills/stop", { name, by: str(values.by) }, 200, () => `drill ${name} stopped\n`);
     }
     default:
       throw new UsageError(`unknown drill command "${verb}"`);
   }
+}
+
+/** One admin API call; with the `expected` status its reply is printed (as JSON with --json), else the failure. */
+async function callAndPrint(
+  { api, io, values }: Invocation,
+  method: "GET" | "POST" | "DELETE",
+  path: string,
+  body: unknown,
+  expected: number,
+  human: (replyBody: unknown) => string,
+): Promise<number> {
+  const reply = await api.call(method, path, body);
+  if (reply.status !== expected) return failed(io, reply);
+  io.out(values.json === true ? json(reply.body) : human(reply.body));
+  return 0;
 }
 
 class AdminClient {
