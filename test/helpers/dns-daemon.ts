@@ -1,6 +1,7 @@
 /** A third-party DNS server (NSD, Knot) run in the foreground for comparison tests and benchmarks. */
 import { spawn } from "node:child_process";
 import dgram from "node:dgram";
+import { header, question } from "./dns-bytes.ts";
 import { stopChild } from "./processes.ts";
 import type { TempDir } from "./temp-dir.ts";
 
@@ -58,9 +59,5 @@ export async function waitForDns(host: string, port: number, zone: string, log: 
 }
 
 function soaQuery(zone: string): Buffer {
-  const labels = zone.split(".").filter((l) => l !== "");
-  const parts = [Buffer.from([0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0])];
-  for (const label of labels) parts.push(Buffer.from([label.length]), Buffer.from(label, "ascii"));
-  parts.push(Buffer.from([0, 0, 6, 0, 1]));
-  return Buffer.concat(parts);
+  return Buffer.from([...header({ id: 0x1234, flags: 0 }), ...question(zone, 6)]);
 }

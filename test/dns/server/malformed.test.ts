@@ -8,20 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestServer } from "../../helpers/gslb-server.ts";
 import { startGslb } from "./start.ts";
 import { startNsd, type NsdServer } from "../../helpers/nsd.ts";
-import {
-  ecs,
-  header,
-  name,
-  opt,
-  option,
-  query,
-  question,
-  summarise,
-  tcpExchange,
-  u16,
-  udpExchange,
-  type Target,
-} from "./raw.ts";
+import { ecs, header, name, opt, option, query, question, u16 } from "../../helpers/dns-bytes.ts";
+import { summarise, tcpExchange, udpExchange, type Target } from "./raw.ts";
 
 const MASTER_FILE = `$ORIGIN example.com.
 $TTL 300

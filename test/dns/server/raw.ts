@@ -1,66 +1,13 @@
 /**
- * Byte-level DNS for the listener tests: packets are written byte by byte here (not with our codec, which is
- * what is under test), replies are summarised by a reader independent of src/dns/wire, and one exchange over
- * UDP or TCP reports "no reply" without guessing a timeout: a valid query (the sentinel) follows the packet
- * under test on the same socket, and a server that answers in order has answered (or not) the first before
- * the second.
+ * Byte-level DNS for the listener tests: packets are written byte by byte (test/helpers/dns-bytes.ts, not with
+ * our codec, which is what is under test), replies are summarised by a reader independent of src/dns/wire,
+ * and one exchange over UDP or TCP reports "no reply" without guessing a timeout: a valid query (the
+ * sentinel) follows the packet under test on the same socket, and a server that answers in order has
+ * answered (or not) the first before the second.
  */
 import dgram from "node:dgram";
 import net from "node:net";
-
-export const u16 = (n: number): number[] => [(n >>> 8) & 0xff, n & 0xff];
-
-/** "www.example.com." → length-prefixed labels and the root byte; no checks, so tests can write bad names. */
-export function name(text: string): number[] {
-  const labels = text.split(".").filter((l) => l !== "");
-  return [...labels.flatMap((l) => [l.length, ...Buffer.from(l, "latin1")]), 0];
-}
-
-export interface HeaderSpec {
-  readonly id: number;
-  /** The second 16 bits: QR, opcode, AA, TC, RD, RA, Z, AD, CD, RCODE. Default: RD only. */
-  readonly flags?: number;
-  readonly qd?: number;
-  readonly an?: number;
-  readonly ns?: number;
-  readonly ar?: number;
-}
-
-export function header(h: HeaderSpec): number[] {
-  return [...u16(h.id), ...u16(h.flags ?? 0x0100), ...u16(h.qd ?? 1), ...u16(h.an ?? 0), ...u16(h.ns ?? 0), ...u16(h.ar ?? 0)];
-}
-
-export function question(qname: string, qtype = 1, qclass = 1): number[] {
-  return [...name(qname), ...u16(qtype), ...u16(qclass)];
-}
-
-/** One EDNS option: code, length, data. */
-export function option(code: number, data: readonly number[]): number[] {
-  return [...u16(code), ...u16(data.length), ...data];
-}
-
-/** ECS (RFC 7871 6): family, source prefix, scope prefix, address bytes as given (even when wrong). */
-export function ecs(family: number, source: number, scope: number, address: readonly number[]): number[] {
-  return option(8, [...u16(family), source, scope, ...address]);
-}
-
-export interface OptSpec {
-  readonly owner?: readonly number[];
-  readonly payload?: number;
-  readonly version?: number;
-  readonly options?: readonly number[];
-}
-
-/** An OPT pseudo-record (RFC 6891 6.1.2). */
-export function opt(spec: OptSpec = {}): number[] {
-  const rdata = spec.options ?? [];
-  return [...(spec.owner ?? [0]), ...u16(41), ...u16(spec.payload ?? 1232), 0, spec.version ?? 0, 0, 0, ...u16(rdata.length), ...rdata];
-}
-
-/** A plain query: header + question (+ one OPT when given). */
-export function query(id: number, qname: string, qtype = 1, edns?: OptSpec): Buffer {
-  return Buffer.from([...header({ id, ar: edns === undefined ? 0 : 1 }), ...question(qname, qtype), ...(edns === undefined ? [] : opt(edns))]);
-}
+import { query, u16 } from "../../helpers/dns-bytes.ts";
 
 /** What the comparisons look at in a reply. */
 export interface Summary {

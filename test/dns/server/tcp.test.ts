@@ -7,7 +7,8 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestServer } from "../../helpers/gslb-server.ts";
 import { startGslb } from "./start.ts";
-import { FrameReader, frame, hangUp, query, summarise, u16 } from "./raw.ts";
+import { query, u16 } from "../../helpers/dns-bytes.ts";
+import { FrameReader, frame, hangUp, summarise } from "./raw.ts";
 
 const BIG_TXT = Array.from({ length: 32 }, (_, i) => `'"${String(i).padStart(2, "0")}${"x".repeat(240)}"'`);
 const ZONE = `zone: example.com.

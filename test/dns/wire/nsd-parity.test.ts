@@ -9,7 +9,8 @@ import { decodeMessage } from "../../../src/dns/wire/message.ts";
 import { decodeQuery } from "../../../src/dns/wire/reader.ts";
 import { ResponseWriter } from "../../../src/dns/wire/writer.ts";
 import { startNsd, type NsdServer } from "../../helpers/nsd.ts";
-import { buildQuery, ecsOption, u16 } from "./packets.ts";
+import { u16 } from "../../helpers/dns-bytes.ts";
+import { buildQuery, ecsOption } from "./packets.ts";
 
 const ZONE = `$ORIGIN example.com.
 $TTL 300

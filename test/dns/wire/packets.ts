@@ -1,6 +1,7 @@
 /** Hand-built DNS packets for the wire tests: every field settable, so malformed packets are easy to write. */
 import { Buffer } from "node:buffer";
 import { nameToWire } from "../../../src/dns/wire/name.ts";
+import { header, opt, option, u16 } from "../../helpers/dns-bytes.ts";
 
 export interface OptSpec {
   readonly payload?: number;
@@ -28,23 +29,8 @@ export interface QuerySpec {
   readonly tail?: readonly number[];
 }
 
-export function u16(n: number): number[] {
-  return [(n >>> 8) & 0xff, n & 0xff];
-}
-
 export function optRecord(spec: OptSpec = {}): number[] {
-  const rdata = (spec.options ?? []).flatMap(([code, data]) => [...u16(code), ...u16(data.length), ...data]);
-  return [
-    ...(spec.owner ?? [0]),
-    ...u16(41),
-    ...u16(spec.payload ?? 1232),
-    0,
-    spec.version ?? 0,
-    spec.dnssecOk === true ? 0x80 : 0,
-    0,
-    ...u16(rdata.length),
-    ...rdata,
-  ];
+  return opt({ ...spec, options: (spec.options ?? []).flatMap(([code, data]) => option(code, data)) });
 }
 
 /** ECS option data: family, source prefix, scope prefix, address bytes as given. */
@@ -65,13 +51,13 @@ export function buildQuery(spec: QuerySpec = {}): Buffer {
     ...u16(spec.qclass ?? 1),
   ];
   const opts = (spec.opts ?? []).flatMap((o) => optRecord(o));
-  const header = [
-    ...u16(spec.id ?? 0x1234),
-    ...u16(spec.flags ?? 0x0100),
-    ...u16(spec.qdcount ?? 1),
-    ...u16(spec.ancount ?? 0),
-    ...u16(spec.nscount ?? 0),
-    ...u16(spec.arcount ?? (spec.opts ?? []).length),
-  ];
-  return Buffer.from([...header, ...question, ...opts, ...(spec.tail ?? [])]);
+  const head = header({
+    id: spec.id ?? 0x1234,
+    flags: spec.flags,
+    qd: spec.qdcount,
+    an: spec.ancount,
+    ns: spec.nscount,
+    ar: spec.arcount ?? (spec.opts ?? []).length,
+  });
+  return Buffer.from([...head, ...question, ...opts, ...(spec.tail ?? [])]);
 }

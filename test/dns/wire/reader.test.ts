@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Rcode } from "../../../src/dns/types.ts";
 import { RCODE_NOTAUTH, decodeQuery } from "../../../src/dns/wire/reader.ts";
 import type { DecodeOutcome, DecodedQuery, QueryError } from "../../../src/dns/wire/reader.ts";
-import { buildQuery, ecsOption, optRecord, u16, wireName } from "./packets.ts";
+import { u16 } from "../../helpers/dns-bytes.ts";
+import { buildQuery, ecsOption, optRecord, wireName } from "./packets.ts";
 
 function asQuery(outcome: DecodeOutcome): DecodedQuery {
   if (outcome.kind !== "query") throw new Error(`expected a query, got ${JSON.stringify(outcome)}`);
