@@ -112,7 +112,8 @@ async function main(): Promise<number> {
 
     console.log(`region A proxy :${listenA} (admin :${adminA}), region B proxy :${listenB} (admin :${adminB}), DNS :${dnsPort}`);
     await until("both proxies ready", async () => (await readyStatus(adminA)) === 200 && (await readyStatus(adminB)) === 200);
-    await until("a DNS answer", () => dig(dnsPort) !== "");
+    // dig prints its errors ("connection refused") on stdout too: wait for an address.
+    await until("a DNS answer", () => /^[0-9.]+$/.test(dig(dnsPort)));
     const before = dig(dnsPort);
     console.log(`1. all healthy: app.demo.example A → ${before} (region ${before === ANSWER.a ? "A" : before === ANSWER.b ? "B" : "?"})`);
 
