@@ -4,20 +4,17 @@
  * 10 s with a 3 s duration and a 2 s TTL ramp. `gslb serve --drills FILE` runs as a real process; real `dig`
  * polls it all along. A second cron drill whose abort condition holds is skipped and says why.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DrillReport } from "../../src/health/drills.ts";
-import { adminCall, spawnServer, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { DRILL_TTL, EU_ANSWER, HEALTHY_TTL, lastReport, NA_ANSWER, spawnDrillServer } from "./drill-server.ts";
+import { waitUntil, type ServerProcess } from "./helpers.ts";
 import { dig } from "../helpers/dig.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const dir = tempDir("cron-drills");
 const stateDir = join(dir.path, "state");
-const EU_ANSWER = "192.0.2.11";
-const NA_ANSWER = "198.51.100.11";
-const HEALTHY_TTL = 300;
-const DRILL_TTL = 5;
 const RAMP_MS = 2000;
 const DURATION_MS = 3000;
 /** The drill runner samples answers once a second: the report's switch time is this precise. */
@@ -39,36 +36,14 @@ let pollingSince = 0;
 let poller: Promise<void> = Promise.resolve();
 
 beforeAll(async () => {
-  const zones = join(dir.path, "zones");
-  mkdirSync(zones);
-  writeFileSync(
-    join(zones, "drill.test.yaml"),
-    `zone: drill.test.
-records:
-  "@":
-    SOA: ns1 hostmaster 1 7200 3600 1209600 60
-    NS: ns1
-  ns1: { A: 192.0.2.53 }
-  www: { A: { policy: www } }
-pools:
-  eu: { targets: [{ address: ${EU_ANSWER} }] }
-  na: { targets: [{ address: ${NA_ANSWER} }] }
-policies:
-  www: { type: geo, rules: [{ continent: EU, use: [eu, na] }], default: [na, eu], ttl: { healthy: ${HEALTHY_TTL}, drill: ${DRILL_TTL} } }
-`,
-  );
-  const drills = join(dir.path, "drills.yaml");
   // eu-drill holds [T-2 s, T+4 s] around T = :00, :10, :20 …; the impossible one fires at :05, :15 … between.
-  writeFileSync(
-    drills,
+  server = await spawnDrillServer(
+    dir.path,
     `drills:
   - { name: eu-drill, schedule: "*/10 * * * * *", duration: ${DURATION_MS}ms, ttlRampLead: ${RAMP_MS}ms, regions: [eu], observe: 1s, abort: { minHealthyOtherRegions: 1 } }
   - { name: impossible, schedule: "5-59/10 * * * * *", duration: 3s, regions: [eu], observe: 1s, abort: { minHealthyOtherRegions: 5 } }
 `,
   );
-  const geoip = join(dir.path, "geo.mmdb");
-  writeGeoFixture(geoip);
-  server = await spawnServer(["--zones", zones, "--geoip", geoip, "--state-dir", stateDir, "--drills", drills, "--no-watch"]);
   pollingSince = Date.now();
   poller = poll(server.dnsPort);
 }, 15_000);
@@ -93,11 +68,6 @@ async function poll(port: number): Promise<void> {
   }
 }
 
-async function lastReport(name: string): Promise<DrillReport | null> {
-  const status = (await adminCall(server.admin, "GET", "/drills")).body as { drills: { name: string; lastReport: DrillReport | null }[] };
-  return status.drills.find((d) => d.name === name)?.lastReport ?? null;
-}
-
 interface AuditLine {
   readonly action: string;
   readonly by: string;
@@ -114,7 +84,7 @@ describe("drills started by their cron schedule, watched with dig", () => {
     // The first cycle whose ramp began while dig was already watching (one may be due right at boot).
     const report = (
       await waitUntil(
-        () => lastReport("eu-drill"),
+        () => lastReport(server, "eu-drill"),
         (r) => r !== null && r.scheduledFor - RAMP_MS > pollingSince + 500,
         21_000,
         200,
@@ -160,7 +130,7 @@ describe("drills started by their cron schedule, watched with dig", () => {
   }, 25_000);
 
   it("skips a scheduled drill whose abort condition holds, says why in the report and audit, and never moves the answer", async () => {
-    const report = (await waitUntil(() => lastReport("impossible"), (r) => r !== null && r.scheduledFor > pollingSince + 1000, 12_000, 200)).value!;
+    const report = (await waitUntil(() => lastReport(server, "impossible"), (r) => r !== null && r.scheduledFor > pollingSince + 1000, 12_000, 200)).value!;
     expect(report).toMatchObject({ drill: "impossible", trigger: "schedule", by: "cron", skipped: true, aborted: true, startedAt: null, answersStoppedAt: null });
     expect(report.abortReason).toBe("only 1 other healthy region(s) (na), need 5");
     expect(new Date(report.scheduledFor).getUTCSeconds() % 10).toBe(5);

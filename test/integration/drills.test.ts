@@ -3,11 +3,11 @@
  * matches what DNS answered; an abort condition that holds skips a drill, or stops a running one.
  * Started by hand here (`gslb drill run --now`, 3 s); cron-drills.test.ts starts them by their schedule.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DrillReport } from "../../src/health/drills.ts";
-import { ADMIN_TOKEN, adminCall, answerOf, ask, spawnServer, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { EU_ANSWER, lastReport, NA_ANSWER, spawnDrillServer } from "./drill-server.ts";
+import { ADMIN_TOKEN, adminCall, answerOf, ask, waitUntil, type ServerProcess } from "./helpers.ts";
 import { runGslb } from "../helpers/gslb-cli.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
@@ -15,39 +15,15 @@ const dir = tempDir("drills");
 const stateDir = join(dir.path, "state");
 let server: ServerProcess;
 const EU = { subnet: "81.2.69.0/24" };
-const EU_ANSWER = "192.0.2.11";
-const NA_ANSWER = "198.51.100.11";
 
 beforeAll(async () => {
-  const zones = join(dir.path, "zones");
-  mkdirSync(zones);
-  writeFileSync(
-    join(zones, "drill.test.yaml"),
-    `zone: drill.test.
-records:
-  "@":
-    SOA: ns1 hostmaster 1 7200 3600 1209600 60
-    NS: ns1
-  ns1: { A: 192.0.2.53 }
-  www: { A: { policy: www } }
-pools:
-  eu: { targets: [{ address: ${EU_ANSWER} }] }
-  na: { targets: [{ address: ${NA_ANSWER} }] }
-policies:
-  www: { type: geo, rules: [{ continent: EU, use: [eu, na] }], default: [na, eu], ttl: { healthy: 300, drill: 5 } }
-`,
-  );
-  const drills = join(dir.path, "drills.yaml");
-  writeFileSync(
-    drills,
+  server = await spawnDrillServer(
+    dir.path,
     `drills:
   - { name: eu-drill, schedule: "0 4 1 1 *", duration: 3s, regions: [eu], observe: 1s, abort: { minHealthyOtherRegions: 1 } }
   - { name: impossible, duration: 3s, regions: [eu], observe: 1s, abort: { minHealthyOtherRegions: 5 } }
 `,
   );
-  const geoip = join(dir.path, "geo.mmdb");
-  writeGeoFixture(geoip);
-  server = await spawnServer(["--zones", zones, "--geoip", geoip, "--state-dir", stateDir, "--drills", drills, "--no-watch"]);
 }, 15_000);
 afterAll(async () => {
   await server?.stop();
@@ -56,16 +32,11 @@ afterAll(async () => {
 
 const drill = (...args: string[]): ReturnType<typeof runGslb> => runGslb(["drill", ...args, "--admin", server.admin, "--token", ADMIN_TOKEN]);
 
-async function lastReport(name: string): Promise<DrillReport | null> {
-  const status = (await adminCall(server.admin, "GET", "/drills")).body as { drills: { name: string; lastReport: DrillReport | null }[] };
-  return status.drills.find((d) => d.name === name)?.lastReport ?? null;
-}
-
 describe("drills", () => {
   it("fails the region over, reverts by itself and writes a report matching what DNS answered", async () => {
     const port = server.dnsPort;
     // Regression: the cron schedule (next run weeks away, past Node's 2^31-1 ms timer limit) must not start it.
-    expect(await lastReport("eu-drill")).toBeNull();
+    expect(await lastReport(server, "eu-drill")).toBeNull();
     expect(await answerOf(port, "www.drill.test.", EU)).toBe(EU_ANSWER);
     const asked = Date.now();
     expect((await drill("run", "eu-drill", "--now")).code).toBe(0);
@@ -76,7 +47,7 @@ describe("drills", () => {
     const reverted = await waitUntil(() => answerOf(port, "www.drill.test.", EU), (a) => a === EU_ANSWER, 6000, 50);
     expect(switched.afterMs + reverted.afterMs).toBeGreaterThanOrEqual(2500);
 
-    const report = (await waitUntil(() => lastReport("eu-drill"), (r) => r !== null, 4000, 100)).value!;
+    const report = (await waitUntil(() => lastReport(server, "eu-drill"), (r) => r !== null, 4000, 100)).value!;
     expect(report).toMatchObject({ drill: "eu-drill", regions: ["eu"], trigger: "manual", skipped: false, aborted: false });
     expect(Math.abs(report.startedAt! - switchedAt)).toBeLessThanOrEqual(1000);
     expect(report.endedAt! - report.startedAt!).toBeGreaterThanOrEqual(2900);
@@ -91,7 +62,7 @@ describe("drills", () => {
 
   it("skips a drill whose abort condition holds at the start: the answer never moves", async () => {
     expect((await drill("run", "impossible", "--now")).code).toBe(0);
-    const report = (await waitUntil(() => lastReport("impossible"), (r) => r !== null, 2000, 50)).value!;
+    const report = (await waitUntil(() => lastReport(server, "impossible"), (r) => r !== null, 2000, 50)).value!;
     expect(report).toMatchObject({ skipped: true, aborted: true, startedAt: null });
     expect(await answerOf(server.dnsPort, "www.drill.test.", EU)).toBe(EU_ANSWER);
   });
@@ -102,7 +73,7 @@ describe("drills", () => {
     await waitUntil(() => answerOf(port, "www.drill.test.", EU), (a) => a === NA_ANSWER, 2000, 20);
     const set = await adminCall(server.admin, "POST", "/overrides", { scope: "region", name: "na", state: "down", reason: "lost na", for: "30s" });
     expect(set.status).toBe(201);
-    const report = (await waitUntil(() => lastReport("eu-drill"), (r) => r !== null && r.aborted, 5000, 100)).value!;
+    const report = (await waitUntil(() => lastReport(server, "eu-drill"), (r) => r !== null && r.aborted, 5000, 100)).value!;
     expect(report.abortReason).toMatch(/healthy/);
     expect(report.endedAt! - report.startedAt!).toBeLessThan(2900);
     expect(await answerOf(port, "www.drill.test.", EU)).toBe(EU_ANSWER);
