@@ -7,29 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestServer } from "../../helpers/gslb-server.ts";
 import { startGslb } from "./start.ts";
+import { EXAMPLE_ZONE_MASTER, EXAMPLE_ZONE_YAML } from "../../helpers/example-zone.ts";
 import { startNsd, type NsdServer } from "../../helpers/nsd.ts";
 import { ecs, header, name, opt, option, query, question, u16 } from "../../helpers/dns-bytes.ts";
 import { summarise, tcpExchange, udpExchange, type Target } from "./raw.ts";
-
-const MASTER_FILE = `$ORIGIN example.com.
-$TTL 300
-@ IN SOA ns1 hostmaster 1 3600 600 86400 300
-@ IN NS ns1
-ns1 IN A 192.0.2.1
-www IN A 192.0.2.10
-`;
-
-const YAML_ZONE = `zone: example.com.
-ttl: 300
-records:
-  "@":
-    SOA: ns1 hostmaster 1 3600 600 86400 300
-    NS: ns1
-  ns1:
-    A: 192.0.2.1
-  www:
-    A: 192.0.2.10
-`;
 
 const WWW = "www.example.com.";
 
@@ -192,8 +173,8 @@ let nsd: NsdServer;
 
 beforeAll(async () => {
   const [ours, theirs] = await Promise.allSettled([
-    startGslb({ "example.com.yaml": YAML_ZONE }),
-    startNsd([{ origin: "example.com.", text: MASTER_FILE }]),
+    startGslb({ "example.com.yaml": EXAMPLE_ZONE_YAML }),
+    startNsd([{ origin: "example.com.", text: EXAMPLE_ZONE_MASTER }]),
   ]);
   // Keep whichever started, so that afterAll stops it even when the other failed.
   if (ours.status === "fulfilled") gslb = ours.value;

@@ -5,23 +5,14 @@
  */
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXAMPLE_ZONE_YAML } from "../../helpers/example-zone.ts";
 import type { TestServer } from "../../helpers/gslb-server.ts";
 import { startGslb } from "./start.ts";
 import { query, u16 } from "../../helpers/dns-bytes.ts";
 import { FrameReader, frame, hangUp, summarise } from "./raw.ts";
 
 const BIG_TXT = Array.from({ length: 32 }, (_, i) => `'"${String(i).padStart(2, "0")}${"x".repeat(240)}"'`);
-const ZONE = `zone: example.com.
-ttl: 300
-records:
-  "@":
-    SOA: ns1 hostmaster 1 3600 600 86400 300
-    NS: ns1
-  ns1:
-    A: 192.0.2.1
-  www:
-    A: 192.0.2.10
-  big:
+const ZONE = `${EXAMPLE_ZONE_YAML}  big:
     TXT: [${BIG_TXT.join(", ")}]
 `;
 

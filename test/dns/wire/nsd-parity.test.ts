@@ -8,17 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeMessage } from "../../../src/dns/wire/message.ts";
 import { decodeQuery } from "../../../src/dns/wire/reader.ts";
 import { ResponseWriter } from "../../../src/dns/wire/writer.ts";
+import { EXAMPLE_ZONE_MASTER } from "../../helpers/example-zone.ts";
 import { startNsd, type NsdServer } from "../../helpers/nsd.ts";
 import { u16 } from "../../helpers/dns-bytes.ts";
 import { buildQuery, ecsOption } from "./packets.ts";
-
-const ZONE = `$ORIGIN example.com.
-$TTL 300
-@ IN SOA ns1 hostmaster 1 3600 600 86400 300
-@ IN NS ns1
-ns1 IN A 192.0.2.1
-www IN A 192.0.2.10
-`;
 
 let nsd: NsdServer | undefined;
 let port = 0;
@@ -44,7 +37,7 @@ function ask(packet: Uint8Array, timeoutMs = 700): Promise<Buffer | null> {
 }
 
 beforeAll(async () => {
-  nsd = await startNsd([{ origin: "example.com.", text: ZONE }]);
+  nsd = await startNsd([{ origin: "example.com.", text: EXAMPLE_ZONE_MASTER }]);
   port = nsd.port;
   await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
 }, 30_000);
