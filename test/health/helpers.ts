@@ -3,13 +3,14 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Server as NetServer } from "node:net";
 import { join } from "node:path";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export async function listen(server: Server): Promise<number> {
+/** Binds any server (net, http, https) to 127.0.0.1 port 0; its port. */
+export async function listen(server: NetServer): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return (server.address() as AddressInfo).port;
 }

@@ -1,17 +1,13 @@
 /** One suite every probe kind runs (STYLE §13): failures are typed results, never exceptions. */
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkSchema } from "../../../src/health/check-schema.ts";
 import { createProbe } from "../../../src/health/probes/registry.ts";
+import { freePort } from "../../helpers/free-port.ts";
 
 let closedPort: number;
 
 beforeAll(async () => {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  closedPort = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  closedPort = await freePort();
 });
 
 const kinds = [

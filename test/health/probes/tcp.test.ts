@@ -1,23 +1,17 @@
 import { createServer, type Server } from "node:net";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTcpProbe } from "../../../src/health/probes/tcp.ts";
+import { freePort } from "../../helpers/free-port.ts";
+import { listen } from "../helpers.ts";
 
 let open: Server;
 let openPort: number;
 let closedPort: number;
 
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return (server.address() as AddressInfo).port;
-}
-
 beforeAll(async () => {
   open = createServer((socket) => socket.end());
   openPort = await listen(open);
-  const gone = createServer();
-  closedPort = await listen(gone);
-  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  closedPort = await freePort();
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => open.close(() => resolve()));

@@ -7,6 +7,7 @@ import type { CheckLookup } from "../../../src/health/probes/registry.ts";
 import { startHealthService } from "../../../src/health/service.ts";
 import { targetKey, type HealthView } from "../../../src/health/table.ts";
 import { PROBER_THREAD_NAME, ProbeWorker } from "../../../src/health/worker/client.ts";
+import { freePort } from "../../helpers/free-port.ts";
 import { close, listen } from "../helpers.ts";
 
 let open: Server;
@@ -18,10 +19,8 @@ const requests: IncomingMessage[] = [];
 
 beforeAll(async () => {
   open = createServer((socket) => socket.destroy());
-  openPort = await listenNet(open);
-  const gone = createServer();
-  closedPort = await listenNet(gone);
-  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  openPort = await listen(open);
+  closedPort = await freePort();
   hanging = createHttpServer((req) => void requests.push(req));
   hangingPort = await listen(hanging);
 });
@@ -29,13 +28,6 @@ afterAll(async () => {
   await new Promise<void>((resolve) => open.close(() => resolve()));
   await close(hanging);
 });
-
-async function listenNet(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 function checks(defs: Record<string, CheckInput>): CheckLookup {
   return new Map(Object.entries(defs).map(([name, def]) => [name, checkSchema.parse(def)]));
