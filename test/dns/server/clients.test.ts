@@ -8,8 +8,7 @@ import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dig } from "../../helpers/dig.ts";
-import type { TestServer } from "../../helpers/gslb-server.ts";
-import { startGslb } from "./start.ts";
+import { startTestServer, type TestServer } from "../../helpers/gslb-server.ts";
 
 const EXAMPLES = ["example.com.yaml", "2.0.192.in-addr.arpa.yaml"];
 const BIG_COUNT = 32;
@@ -100,8 +99,8 @@ let quiet: TestServer;
 
 beforeAll(async () => {
   [gslb, quiet] = await Promise.all([
-    startGslb(zoneFiles(), { nsid: "gslb-test-1", identity: "ns-test.example", version: "gslb 9.9" }),
-    startGslb(zoneFiles(), { identity: "off", version: "off" }),
+    startTestServer(zoneFiles(), { nsid: "gslb-test-1", identity: "ns-test.example", version: "gslb 9.9" }),
+    startTestServer(zoneFiles(), { identity: "off", version: "off" }),
   ]);
 });
 
@@ -225,7 +224,7 @@ describe("IPv6", () => {
   });
 
   it.runIf(hasLoopback6).each(TOOLS)("%s -6 against a server on [::1]:0, over UDP and TCP", async (tool) => {
-    const v6 = await startGslb(zoneFiles(), { dns: ["[::1]:0"] });
+    const v6 = await startTestServer(zoneFiles(), { dns: ["[::1]:0"] });
     try {
       expect(v6.host).toBe("::1");
       const [udp, tcp] = await Promise.all([

@@ -5,8 +5,7 @@
  * connection is closed. Where gslb differs on purpose, the difference is listed with its reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestServer } from "../../helpers/gslb-server.ts";
-import { startGslb } from "./start.ts";
+import { startTestServer, type TestServer } from "../../helpers/gslb-server.ts";
 import { EXAMPLE_ZONE_MASTER, EXAMPLE_ZONE_YAML } from "../../helpers/example-zone.ts";
 import { startNsd, type NsdServer } from "../../helpers/nsd.ts";
 import { ecs, header, name, opt, option, query, question, u16 } from "../../helpers/dns-bytes.ts";
@@ -173,7 +172,7 @@ let nsd: NsdServer;
 
 beforeAll(async () => {
   const [ours, theirs] = await Promise.allSettled([
-    startGslb({ "example.com.yaml": EXAMPLE_ZONE_YAML }),
+    startTestServer({ "example.com.yaml": EXAMPLE_ZONE_YAML }),
     startNsd([{ origin: "example.com.", text: EXAMPLE_ZONE_MASTER }]),
   ]);
   // Keep whichever started, so that afterAll stops it even when the other failed.

@@ -6,8 +6,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXAMPLE_ZONE_YAML } from "../../helpers/example-zone.ts";
-import type { TestServer } from "../../helpers/gslb-server.ts";
-import { startGslb } from "./start.ts";
+import { startTestServer, type TestServer } from "../../helpers/gslb-server.ts";
 import { query, u16 } from "../../helpers/dns-bytes.ts";
 import { FrameReader, frame, hangUp, summarise } from "./raw.ts";
 
@@ -99,7 +98,7 @@ function connect(port = server.port): Client {
 }
 
 beforeAll(async () => {
-  server = await startGslb(
+  server = await startTestServer(
     { "example.com.yaml": ZONE },
     {
       tcpMessageDeadlineMs: MESSAGE_DEADLINE_MS,
@@ -228,7 +227,7 @@ describe("TCP limits", () => {
 describe("a client that never reads its answers", () => {
   let quiet: TestServer;
   beforeAll(async () => {
-    quiet = await startGslb({ "example.com.yaml": ZONE });
+    quiet = await startTestServer({ "example.com.yaml": ZONE });
   });
   afterAll(async () => {
     await quiet?.stop();
