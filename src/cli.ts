@@ -15,11 +15,19 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   explain: async () => (await import("./commands/explain.ts")).explainCommand,
   override: async () => {
     const { OVERRIDE_HELP, runOverrideCommand } = await import("./health/commands.ts");
-    return { summary: "force a target or region up/down/draining, with an expiry (admin API client)", usage: OVERRIDE_HELP, run: runOverrideCommand };
+    return {
+      summary: "force a target or region up/down/draining, with an expiry (admin API client)",
+      usage: OVERRIDE_HELP,
+      run: runOverrideCommand,
+    };
   },
   drill: async () => {
     const { DRILL_HELP, runDrillCommand } = await import("./health/commands.ts");
-    return { summary: "run, stop or show failover drills (admin API client)", usage: DRILL_HELP, run: runDrillCommand };
+    return {
+      summary: "run, stop or show failover drills (admin API client)",
+      usage: DRILL_HELP,
+      run: runDrillCommand,
+    };
   },
   proxy: async () => {
     const { PROXY_SUMMARY, PROXY_USAGE, runProxyCommand } = await import("./proxy/cli.ts");
@@ -83,7 +91,9 @@ if (import.meta.main) {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`gslb: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `gslb: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exitCode = 1;
     },
   );

@@ -104,7 +104,12 @@ export async function startServer(options: ServeOptions, log: Logger): Promise<R
         contentType: registry.contentType,
       }));
       registerZoneRoutes(api, store);
-      registerExplainRoute(api, () => store.current(), geo, () => health.getCurrent());
+      registerExplainRoute(
+        api,
+        () => store.current(),
+        geo,
+        () => health.getCurrent(),
+      );
       mountRoutes(api, health.routes());
       const { host, port } = parseHostPort(options.admin)!;
       admin = await bind(options.admin, () => listenAdmin(api, host, port));
@@ -131,7 +136,10 @@ export async function startServer(options: ServeOptions, log: Logger): Promise<R
       const pair = await bind(address, () => listenPair(host, port, handler, listeners, tcpLimits));
       udp.push(pair.udp);
       tcp.push(pair.tcp);
-      closers.push(() => pair.udp.close(), () => pair.tcp.close());
+      closers.push(
+        () => pair.udp.close(),
+        () => pair.tcp.close(),
+      );
     }
 
     let watcher: ZoneWatcher | null = null;
@@ -167,7 +175,8 @@ export async function startServer(options: ServeOptions, log: Logger): Promise<R
           const drills = options.drills;
           await loadDrills(drills).then(
             (list) => health.setDrills(list),
-            (err: unknown) => log.error({ err, file: drills }, "drills file rejected; keeping the previous drills"),
+            (err: unknown) =>
+              log.error({ err, file: drills }, "drills file rejected; keeping the previous drills"),
           );
         }
       },
@@ -184,7 +193,9 @@ function openGeo(options: ServeOptions, log: Logger): GeoReader {
     if (error === null) log.info({ file: options.geoip ?? "bundled" }, "GeoIP database reloaded");
     else log.error({ err: error }, "GeoIP database reload failed; the previous one keeps serving");
   };
-  return options.geoip === undefined ? GeoReader.openDefault({ onReload }) : GeoReader.open(options.geoip, { onReload });
+  return options.geoip === undefined
+    ? GeoReader.openDefault({ onReload })
+    : GeoReader.open(options.geoip, { onReload });
 }
 
 /** The prober's timers do not hold the process open: nothing else does before the listeners bind. */
@@ -277,7 +288,11 @@ function logZoneEvent(log: Logger, event: ZoneEvent): void {
       return;
     case "rejected":
       log.error(
-        { file: event.file, servingPrevious: event.servingPrevious, problems: event.problems.map(formatProblem) },
+        {
+          file: event.file,
+          servingPrevious: event.servingPrevious,
+          problems: event.problems.map(formatProblem),
+        },
         event.servingPrevious ? "zone file rejected; serving its last good version" : "zone file rejected",
       );
       return;

@@ -13,7 +13,11 @@ const iterations = Number(process.argv[2] ?? 1_000_000);
 // id 0xabcd, RD, one question "WwW.ExAmple.com. A IN", OPT 4096 DO with ECS 192.0.2.0/24.
 const query = Buffer.from(
   "abcd0100000100000000000103577757074578416d706c6503636f6d0000010001" + // header, question
-    "00" + "0029" + "1000" + "00008000" + "000b" + // OPT: root, type 41, payload 4096, DO, RDLENGTH 11
+    "00" +
+    "0029" +
+    "1000" +
+    "00008000" +
+    "000b" + // OPT: root, type 41, payload 4096, DO, RDLENGTH 11
     "0008000700011800c00002", // ECS: family 1, source 24, scope 0, 192.0.2
   "hex",
 );

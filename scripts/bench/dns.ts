@@ -67,7 +67,20 @@ function hasCommand(cmd: string): boolean {
 function runDnsperf(label: string, port: number, file: string, extra: string[] = []): Result {
   process.stderr.write(`bench: dnsperf → ${label} for ${SECONDS}s …\n`);
   const [cmd, args] = pinned(clientCpu, "dnsperf", [
-    "-s", "127.0.0.1", "-p", String(port), "-d", file, "-l", String(SECONDS), "-c", "8", "-q", "500", "-t", "2",
+    "-s",
+    "127.0.0.1",
+    "-p",
+    String(port),
+    "-d",
+    file,
+    "-l",
+    String(SECONDS),
+    "-c",
+    "8",
+    "-q",
+    "500",
+    "-t",
+    "2",
     ...extra,
   ]);
   const out = spawnSync(cmd, args, { encoding: "utf8", timeout: (SECONDS + 30) * 1000 });
@@ -82,8 +95,21 @@ function runDnsperf(label: string, port: number, file: string, extra: string[] =
 async function startGslb(zonesDir: string, origin = ORIGIN): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
   const [cmd, args] = pinned(serverCpu, process.execPath, [
-    join(ROOT, "src/cli.ts"), "serve", "--zones", zonesDir, "--dns", `127.0.0.1:${port}`, "--admin", "off",
-    "--log-level", "warn", "--no-watch", "--state-dir", join(zonesDir, "..", "state"), "--health-start", "assume-up",
+    join(ROOT, "src/cli.ts"),
+    "serve",
+    "--zones",
+    zonesDir,
+    "--dns",
+    `127.0.0.1:${port}`,
+    "--admin",
+    "off",
+    "--log-level",
+    "warn",
+    "--no-watch",
+    "--state-dir",
+    join(zonesDir, "..", "state"),
+    "--health-start",
+    "assume-up",
   ]);
   const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "inherit"] });
   await waitForDns("127.0.0.1", port, origin, () => "gslb did not start");
@@ -98,9 +124,13 @@ async function main(): Promise<void> {
   try {
     const zonesDir = join(dir, "zones");
     mkdirSync(zonesDir);
-    const imported = spawnSync(process.execPath, [join(ROOT, "src/cli.ts"), "import", ZONE_FILE, "--origin", ORIGIN], {
-      encoding: "utf8",
-    });
+    const imported = spawnSync(
+      process.execPath,
+      [join(ROOT, "src/cli.ts"), "import", ZONE_FILE, "--origin", ORIGIN],
+      {
+        encoding: "utf8",
+      },
+    );
     if (imported.status !== 0) throw new Error(`gslb import failed: ${imported.stderr}`);
     writeFileSync(join(zonesDir, "shop.test.yaml"), imported.stdout);
     const file = queryFile(dir);
@@ -144,7 +174,10 @@ async function policyRuns(dir: string): Promise<Result[]> {
   }
 
   const targets = Number(process.env["BENCH_PROBED_TARGETS"] ?? "1000");
-  const [cmd, args] = pinned(clientCpu, process.execPath, [join(ROOT, "scripts/bench/tcp-ports.ts"), String(targets)]);
+  const [cmd, args] = pinned(clientCpu, process.execPath, [
+    join(ROOT, "scripts/bench/tcp-ports.ts"),
+    String(targets),
+  ]);
   const listener = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
   try {
     const ports = await firstLine(listener);
@@ -157,8 +190,12 @@ async function policyRuns(dir: string): Promise<Result[]> {
       await sleep(3000); // let the first probe rounds settle
       const idle = await cpuShare(probed.child.pid!, 5000);
       const mainThread = await cpuShare(probed.child.pid!, 5000, probed.child.pid!);
-      process.stderr.write(`bench: query thread with probing and no queries: ${(mainThread * 100).toFixed(1)} % of one core\n`);
-      process.stderr.write(`bench: ${targets} targets probed every 1 s use ${(idle * 100).toFixed(1)} % of one core (no queries)\n`);
+      process.stderr.write(
+        `bench: query thread with probing and no queries: ${(mainThread * 100).toFixed(1)} % of one core\n`,
+      );
+      process.stderr.write(
+        `bench: ${targets} targets probed every 1 s use ${(idle * 100).toFixed(1)} % of one core (no queries)\n`,
+      );
       results.push({ ...runDnsperf(`gslb (policy+probes)`, probed.port, queries, ["-B"]), probeCpu: idle });
     } finally {
       await stopChild(probed.child);
@@ -175,7 +212,9 @@ async function policyRuns(dir: string): Promise<Result[]> {
  */
 function pinProberThread(pid: number): void {
   const tasks = readdirSync(`/proc/${pid}/task`);
-  const prober = tasks.find((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim() === "gslb-prober");
+  const prober = tasks.find(
+    (tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim() === "gslb-prober",
+  );
   if (prober === undefined) {
     process.stderr.write("bench: no gslb-prober thread found: probes run on the query thread\n");
     return;
@@ -197,26 +236,34 @@ async function cpuShare(pid: number, ms: number, tid?: number): Promise<number> 
   };
   const before = ticks();
   await sleep(ms);
-  return ((ticks() - before) / 100) / (ms / 1000);
+  return (ticks() - before) / 100 / (ms / 1000);
 }
 
 function report(results: readonly Result[]): void {
   const rows = results.map(
-    (r) => `${r.server.padEnd(18)} ${r.qps.toFixed(0).padStart(9)} qps  lost ${String(r.lost).padStart(6)}  avg ${r.avgLatencyMs.toFixed(2)} ms`,
+    (r) =>
+      `${r.server.padEnd(18)} ${r.qps.toFixed(0).padStart(9)} qps  lost ${String(r.lost).padStart(6)}  avg ${r.avgLatencyMs.toFixed(2)} ms`,
   );
   const gslb = results.find((r) => r.server === "gslb (static)");
   const knot = results.find((r) => r.server === "knot (static)");
-  process.stdout.write(`\nDNS benchmark (${SECONDS}s each, server on cpu ${serverCpu}, dnsperf on cpu ${clientCpu})\n`);
+  process.stdout.write(
+    `\nDNS benchmark (${SECONDS}s each, server on cpu ${serverCpu}, dnsperf on cpu ${clientCpu})\n`,
+  );
   process.stdout.write(rows.join("\n") + "\n");
   const policy = results.find((r) => r.server === "gslb (policy)");
   const probed = results.find((r) => r.server === "gslb (policy+probes)");
   if (gslb !== undefined && knot !== undefined && knot.qps > 0) {
     process.stdout.write(`ratio gslb/knot (static): ${(gslb.qps / knot.qps).toFixed(3)}\n`);
-    if (policy !== undefined) process.stdout.write(`ratio gslb policy/knot static: ${(policy.qps / knot.qps).toFixed(3)}\n`);
+    if (policy !== undefined)
+      process.stdout.write(`ratio gslb policy/knot static: ${(policy.qps / knot.qps).toFixed(3)}\n`);
   }
   if (policy !== undefined && probed !== undefined && policy.qps > 0) {
-    process.stdout.write(`policy QPS while probing / without: ${(probed.qps / policy.qps).toFixed(3)} (drop ${((1 - probed.qps / policy.qps) * 100).toFixed(1)} %)\n`);
-    process.stdout.write(`prober CPU with no query load: ${((probed.probeCpu ?? 0) * 100).toFixed(1)} % of one core\n`);
+    process.stdout.write(
+      `policy QPS while probing / without: ${(probed.qps / policy.qps).toFixed(3)} (drop ${((1 - probed.qps / policy.qps) * 100).toFixed(1)} %)\n`,
+    );
+    process.stdout.write(
+      `prober CPU with no query load: ${((probed.probeCpu ?? 0) * 100).toFixed(1)} % of one core\n`,
+    );
   }
 }
 

@@ -11,12 +11,18 @@ export function policyZoneYaml(probePorts: readonly number[] = []): string {
     probePorts.length === 0
       ? ""
       : `  fleet:\n    targets:\n${probePorts
-          .map((port, i) => `      - { address: 10.${(i >> 8) & 255}.${i & 255}.1, check: tcp-up, probe: "127.0.0.1:${port}" }`)
+          .map(
+            (port, i) =>
+              `      - { address: 10.${(i >> 8) & 255}.${i & 255}.1, check: tcp-up, probe: "127.0.0.1:${port}" }`,
+          )
           .join("\n")}\n`;
   const fleetRecord = probePorts.length === 0 ? "" : "  fleet:\n    A: { policy: fleet-weighted }\n";
   const fleetPolicy =
     probePorts.length === 0 ? "" : "  fleet-weighted:\n    type: weighted\n    pool: fleet\n    answers: 2\n";
-  const checks = probePorts.length === 0 ? "" : "checks:\n  tcp-up: { kind: tcp, interval: 1s, timeout: 500ms, rise: 2, fall: 3 }\n\n";
+  const checks =
+    probePorts.length === 0
+      ? ""
+      : "checks:\n  tcp-up: { kind: tcp, interval: 1s, timeout: 500ms, rise: 2, fall: 3 }\n\n";
   return `zone: ${POLICY_ORIGIN}
 ttl: 300
 records:
@@ -73,7 +79,11 @@ export function policyQueriesBinary(count: number, names: readonly string[] = NA
   for (let i = 0; i < count; i++) {
     const name = `${names[i % names.length]!}.${POLICY_ORIGIN}`;
     const a = 1 + (next() % 222); // 1..222, public-looking unicast first octets
-    const message = queryWithEcs(i & 0xffff, name, [a === 127 || a === 10 ? 11 : a, next() & 255, next() & 255]);
+    const message = queryWithEcs(i & 0xffff, name, [
+      a === 127 || a === 10 ? 11 : a,
+      next() & 255,
+      next() & 255,
+    ]);
     const framed = Buffer.alloc(2 + message.length);
     framed.writeUInt16BE(message.length, 0);
     message.copy(framed, 2);
@@ -85,7 +95,10 @@ export function policyQueriesBinary(count: number, names: readonly string[] = NA
 function queryWithEcs(id: number, name: string, subnet24: readonly number[]): Buffer {
   const header = Buffer.from([id >> 8, id & 255, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
   const labels = name.split(".").filter((l) => l !== "");
-  const qname = Buffer.concat([...labels.flatMap((l) => [Buffer.from([l.length]), Buffer.from(l, "ascii")]), Buffer.from([0])]);
+  const qname = Buffer.concat([
+    ...labels.flatMap((l) => [Buffer.from([l.length]), Buffer.from(l, "ascii")]),
+    Buffer.from([0]),
+  ]);
   const question = Buffer.from([0, 1, 0, 1]); // A IN
   // OPT: root owner, type 41, payload 1232, ext rcode/version/flags 0, one ECS option (family 1, /24, scope 0).
   const ecs = Buffer.from([0, 8, 0, 7, 0, 1, 24, 0, subnet24[0]!, subnet24[1]!, subnet24[2]!]);

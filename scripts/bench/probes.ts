@@ -47,7 +47,9 @@ async function main(): Promise<void> {
     const ports = JSON.parse(await firstLine(listener)) as number[];
     const rows: string[] = [];
     for (const mode of MODES) rows.push(await measure(mode, ports));
-    process.stdout.write(`\nprobe benchmark: ${TARGETS} TCP targets, 1 s interval, ${SECONDS} s (share of one core)\n`);
+    process.stdout.write(
+      `\nprobe benchmark: ${TARGETS} TCP targets, 1 s interval, ${SECONDS} s (share of one core)\n`,
+    );
     process.stdout.write(rows.join("\n") + "\n");
   } finally {
     await stopChild(listener);
@@ -67,7 +69,10 @@ async function measure(threads: 0 | 1, ports: readonly number[]): Promise<string
   const keepAlive = setInterval(() => undefined, 1000);
   try {
     const checks = new Map([["tcp", checkSchema.parse({ kind: "tcp", interval: "1s", timeout: "500ms" })]]);
-    service.setTargets(ports.map((port) => ({ check: "tcp", address: `127.0.0.1:${port}` })), checks);
+    service.setTargets(
+      ports.map((port) => ({ check: "tcp", address: `127.0.0.1:${port}` })),
+      checks,
+    );
     await sleep(2000);
     const before = await sample(registry);
     await sleep(SECONDS * 1000);

@@ -40,7 +40,9 @@ const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" 
 
 function need(command: string): void {
   if (spawnSync("sh", ["-c", `command -v ${command} || test -x /usr/sbin/${command}`]).status !== 0) {
-    process.stderr.write(`bench-proxy: ${command} is missing; run scripts/install-debian-tools.sh proxy-bench\n`);
+    process.stderr.write(
+      `bench-proxy: ${command} is missing; run scripts/install-debian-tools.sh proxy-bench\n`,
+    );
     process.exit(2);
   }
 }
@@ -76,7 +78,9 @@ function nginxBinary(): string {
 
 function startNginx(dir: string, name: string, body: string, cpu: string): ChildProcess {
   const conf = join(dir, `${name}.conf`);
-  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((kind) => `${kind}_temp_path ${dir}/${name}-${kind};`).join(" ");
+  const temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
+    .map((kind) => `${kind}_temp_path ${dir}/${name}-${kind};`)
+    .join(" ");
   writeFileSync(
     conf,
     `daemon off; master_process off; worker_processes 1; pid ${join(dir, name)}.pid; error_log ${join(dir, name)}.err warn;
@@ -87,7 +91,9 @@ ${body}
 }
 `,
   );
-  return spawn("taskset", ["-c", cpu, nginxBinary(), "-p", dir, "-c", conf], { stdio: ["ignore", "ignore", "inherit"] });
+  return spawn("taskset", ["-c", cpu, nginxBinary(), "-p", dir, "-c", conf], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
 }
 
 /** nginx as a proxy doing what gslb does by default: keep-alive upstreams, forwarding headers, a request id, Via. */
@@ -118,9 +124,24 @@ ${backendPorts.map((p) => `      - { address: 127.0.0.1:${p} }`).join("\n")}
 }
 
 function startGslb(config: string): ChildProcess {
-  const code = "const m = await import(process.argv[1]); process.exitCode = await m.runProxyCommand(process.argv.slice(2));";
+  const code =
+    "const m = await import(process.argv[1]); process.exitCode = await m.runProxyCommand(process.argv.slice(2));";
   const cli = new URL("../../src/proxy/cli.ts", import.meta.url).href;
-  const args = ["-c", PROXY_CPU, process.execPath, ...NODE_FLAGS, "--input-type=module", "-e", code, "--", cli, "--config", config, "--log-level", "warn"];
+  const args = [
+    "-c",
+    PROXY_CPU,
+    process.execPath,
+    ...NODE_FLAGS,
+    "--input-type=module",
+    "-e",
+    code,
+    "--",
+    cli,
+    "--config",
+    config,
+    "--log-level",
+    "warn",
+  ];
   return spawn("taskset", args, { stdio: ["ignore", "ignore", "inherit"] });
 }
 
@@ -160,7 +181,16 @@ function toMs(text: string): number {
 }
 
 function wrk(port: number, seconds: number): string {
-  const args = ["-c", OTHER_CPUS, "wrk", "-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", `http://127.0.0.1:${port}/`];
+  const args = [
+    "-c",
+    OTHER_CPUS,
+    "wrk",
+    "-t1",
+    `-c${CONNECTIONS}`,
+    `-d${seconds}s`,
+    "--latency",
+    `http://127.0.0.1:${port}/`,
+  ];
   return spawnSync("taskset", args, { encoding: "utf8", timeout: (seconds + 20) * 1000 }).stdout;
 }
 
@@ -172,7 +202,9 @@ function measure(port: number, pid: number): WrkResult {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const p50 = toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? "");
   const p99 = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? "");
-  const errors = [/Non-2xx or 3xx responses: \d+/.exec(out)?.[0], /Socket errors:.*/.exec(out)?.[0]].filter((e) => e !== undefined).join("; ");
+  const errors = [/Non-2xx or 3xx responses: \d+/.exec(out)?.[0], /Socket errors:.*/.exec(out)?.[0]]
+    .filter((e) => e !== undefined)
+    .join("; ");
   return { rps, p50, p99, errors, cpu };
 }
 
@@ -221,7 +253,9 @@ async function main(): Promise<number> {
   const children: ChildProcess[] = [];
   try {
     const backendPorts = [await freePort(), await freePort(), await freePort()];
-    const backendServers = backendPorts.map((p) => `  server { listen 127.0.0.1:${p}; location / { return 200 "ok\\n"; } }`).join("\n");
+    const backendServers = backendPorts
+      .map((p) => `  server { listen 127.0.0.1:${p}; location / { return 200 "ok\\n"; } }`)
+      .join("\n");
     const backends = startNginx(dir, "backends", backendServers, OTHER_CPUS);
     children.push(backends);
     for (const p of backendPorts) await waitForPort(p);
@@ -273,13 +307,17 @@ async function main(): Promise<number> {
         `CPU per request: gslb ${(cpuPerRequest(ours) / cpuPerRequest(theirs)).toFixed(2)} × nginx's\n`,
     );
     if (theirs.cpu < BUSY_CPU_SHARE || ours.cpu < BUSY_CPU_SHARE) {
-      process.stdout.write(`warning: a proxy used under ${BUSY_CPU_SHARE * 100}% of its core: other load or the backends limited it; the ratios are not trustworthy\n`);
+      process.stdout.write(
+        `warning: a proxy used under ${BUSY_CPU_SHARE * 100}% of its core: other load or the backends limited it; the ratios are not trustworthy\n`,
+      );
     }
     return passed ? 0 : 1;
   } finally {
-    for (const child of children) if (child.pid !== undefined && child.exitCode === null) child.kill("SIGTERM");
+    for (const child of children)
+      if (child.pid !== undefined && child.exitCode === null) child.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 500));
-    for (const child of children) if (child.pid !== undefined && child.exitCode === null) child.kill("SIGKILL");
+    for (const child of children)
+      if (child.pid !== undefined && child.exitCode === null) child.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   }
 }

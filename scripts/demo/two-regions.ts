@@ -64,7 +64,11 @@ policies:
 }
 
 function dig(port: number): string {
-  return spawnSync("dig", ["@127.0.0.1", "-p", String(port), "+short", "+tries=1", "+time=1", "app.demo.example", "A"], { encoding: "utf8" }).stdout.trim();
+  return spawnSync(
+    "dig",
+    ["@127.0.0.1", "-p", String(port), "+short", "+tries=1", "+time=1", "app.demo.example", "A"],
+    { encoding: "utf8" },
+  ).stdout.trim();
 }
 
 async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<boolean> {
@@ -98,24 +102,50 @@ async function main(): Promise<number> {
     const regionA = [await backend("a1"), await backend("a2")];
     const regionB = [await backend("b1"), await backend("b2")];
     servers.push(...regionA, ...regionB);
-    const [listenA, adminA, listenB, adminB, dnsPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    const [listenA, adminA, listenB, adminB, dnsPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     writeFileSync(join(dir, "a.yaml"), proxyConfig(listenA, adminA, regionA));
     writeFileSync(join(dir, "b.yaml"), proxyConfig(listenB, adminB, regionB));
     const zones = join(dir, "zones");
     spawnSync("mkdir", ["-p", zones]);
     writeFileSync(join(zones, "demo.example.yaml"), zone(adminA, adminB));
 
-    const run = "const m = await import(process.argv[1]); process.exitCode = await m.runProxyCommand(process.argv.slice(2));";
+    const run =
+      "const m = await import(process.argv[1]); process.exitCode = await m.runProxyCommand(process.argv.slice(2));";
     const cli = new URL("../../src/proxy/cli.ts", import.meta.url).href;
-    for (const file of ["a.yaml", "b.yaml"]) node(["--input-type=module", "-e", run, "--", cli, "--config", join(dir, file), "--log-level", "warn"]);
-    node(["src/cli.ts", "serve", "--zones", zones, "--dns", `127.0.0.1:${dnsPort}`, "--admin", "off", "--log-level", "warn"]);
+    for (const file of ["a.yaml", "b.yaml"])
+      node(["--input-type=module", "-e", run, "--", cli, "--config", join(dir, file), "--log-level", "warn"]);
+    node([
+      "src/cli.ts",
+      "serve",
+      "--zones",
+      zones,
+      "--dns",
+      `127.0.0.1:${dnsPort}`,
+      "--admin",
+      "off",
+      "--log-level",
+      "warn",
+    ]);
 
-    console.log(`region A proxy :${listenA} (admin :${adminA}), region B proxy :${listenB} (admin :${adminB}), DNS :${dnsPort}`);
-    await until("both proxies ready", async () => (await readyStatus(adminA)) === 200 && (await readyStatus(adminB)) === 200);
+    console.log(
+      `region A proxy :${listenA} (admin :${adminA}), region B proxy :${listenB} (admin :${adminB}), DNS :${dnsPort}`,
+    );
+    await until(
+      "both proxies ready",
+      async () => (await readyStatus(adminA)) === 200 && (await readyStatus(adminB)) === 200,
+    );
     // dig prints its errors ("connection refused") on stdout too: wait for an address.
     await until("a DNS answer", () => /^[0-9.]+$/.test(dig(dnsPort)));
     const before = dig(dnsPort);
-    console.log(`1. all healthy: app.demo.example A → ${before} (region ${before === ANSWER.a ? "A" : before === ANSWER.b ? "B" : "?"})`);
+    console.log(
+      `1. all healthy: app.demo.example A → ${before} (region ${before === ANSWER.a ? "A" : before === ANSWER.b ? "B" : "?"})`,
+    );
 
     for (const server of regionA) {
       server.closeAllConnections();
@@ -123,11 +153,15 @@ async function main(): Promise<number> {
     }
     console.log("2. stopped every backend of region A");
     await until("region A /ready to fail", async () => (await readyStatus(adminA)) === 503);
-    console.log(`   region A /ready → ${await readyStatus(adminA)}, region B /ready → ${await readyStatus(adminB)}`);
+    console.log(
+      `   region A /ready → ${await readyStatus(adminA)}, region B /ready → ${await readyStatus(adminB)}`,
+    );
     const moved = await until("the DNS answer to move to region B", () => dig(dnsPort) === ANSWER.b);
     const after = dig(dnsPort);
     console.log(`3. app.demo.example A → ${after} (region ${after === ANSWER.b ? "B" : "A or none"})`);
-    console.log(moved && before === ANSWER.a ? "OK: the region failed over" : "FAILED: the answer did not move");
+    console.log(
+      moved && before === ANSWER.a ? "OK: the region failed over" : "FAILED: the answer did not move",
+    );
     return moved && before === ANSWER.a ? 0 : 1;
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");

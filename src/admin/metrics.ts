@@ -33,16 +33,66 @@ export function registerDnsMetrics(registry: Registry, answers: AnswerStats, lis
       });
     },
   });
-  simpleCounter(registry, "gslb_dns_truncated_total", "UDP responses sent with TC=1", () => answers.truncated);
-  simpleCounter(registry, "gslb_dns_dropped_total", "Messages dropped without a reply", () => answers.dropped + listeners.udpDropped);
-  simpleCounter(registry, "gslb_dns_edns_queries_total", "Queries with an OPT record", () => answers.ednsQueries);
-  simpleCounter(registry, "gslb_dns_ecs_queries_total", "Queries with EDNS Client Subnet", () => answers.ecsQueries);
-  simpleCounter(registry, "gslb_dns_udp_send_errors_total", "UDP sends that failed", () => listeners.udpSendErrors);
-  simpleCounter(registry, "gslb_dns_handler_failures_total", "Internal errors while answering (bugs)", () => listeners.handlerFailures);
-  simpleCounter(registry, "gslb_dns_tcp_connections_total", "TCP connections accepted", () => listeners.tcpConnectionsAccepted);
-  simpleCounter(registry, "gslb_dns_tcp_rejected_total", "TCP connections refused over the limit", () => listeners.tcpConnectionsRejected);
-  simpleCounter(registry, "gslb_dns_tcp_idle_timeouts_total", "TCP connections closed idle", () => listeners.tcpIdleTimeouts);
-  simpleCounter(registry, "gslb_dns_tcp_read_deadlines_total", "TCP connections closed for a slowly sent message", () => listeners.tcpReadDeadlines);
+  simpleCounter(
+    registry,
+    "gslb_dns_truncated_total",
+    "UDP responses sent with TC=1",
+    () => answers.truncated,
+  );
+  simpleCounter(
+    registry,
+    "gslb_dns_dropped_total",
+    "Messages dropped without a reply",
+    () => answers.dropped + listeners.udpDropped,
+  );
+  simpleCounter(
+    registry,
+    "gslb_dns_edns_queries_total",
+    "Queries with an OPT record",
+    () => answers.ednsQueries,
+  );
+  simpleCounter(
+    registry,
+    "gslb_dns_ecs_queries_total",
+    "Queries with EDNS Client Subnet",
+    () => answers.ecsQueries,
+  );
+  simpleCounter(
+    registry,
+    "gslb_dns_udp_send_errors_total",
+    "UDP sends that failed",
+    () => listeners.udpSendErrors,
+  );
+  simpleCounter(
+    registry,
+    "gslb_dns_handler_failures_total",
+    "Internal errors while answering (bugs)",
+    () => listeners.handlerFailures,
+  );
+  simpleCounter(
+    registry,
+    "gslb_dns_tcp_connections_total",
+    "TCP connections accepted",
+    () => listeners.tcpConnectionsAccepted,
+  );
+  simpleCounter(
+    registry,
+    "gslb_dns_tcp_rejected_total",
+    "TCP connections refused over the limit",
+    () => listeners.tcpConnectionsRejected,
+  );
+  simpleCounter(
+    registry,
+    "gslb_dns_tcp_idle_timeouts_total",
+    "TCP connections closed idle",
+    () => listeners.tcpIdleTimeouts,
+  );
+  simpleCounter(
+    registry,
+    "gslb_dns_tcp_read_deadlines_total",
+    "TCP connections closed for a slowly sent message",
+    () => listeners.tcpReadDeadlines,
+  );
   new Gauge({
     name: "gslb_dns_tcp_connections_open",
     help: "TCP connections open now",

@@ -10,9 +10,18 @@ import { explainQuery, parseExplainInput } from "../commands/explain.ts";
 import type { ZoneSet } from "../zones/tree.ts";
 import type { AdminApi } from "./server.ts";
 
-export function registerExplainRoute(api: AdminApi, zones: () => ZoneSet, geo: GeoLookup, health: () => HealthView): void {
+export function registerExplainRoute(
+  api: AdminApi,
+  zones: () => ZoneSet,
+  geo: GeoLookup,
+  health: () => HealthView,
+): void {
   api.get("/explain", (req) => {
-    const input = parseExplainInput(req.query.get("name") ?? undefined, req.query.get("type") ?? undefined, req.query.get("client") ?? undefined);
+    const input = parseExplainInput(
+      req.query.get("name") ?? undefined,
+      req.query.get("type") ?? undefined,
+      req.query.get("client") ?? undefined,
+    );
     if (!input.ok) return { status: 400, body: { error: input.error } };
     return { status: 200, body: explainQuery(zones(), input.name, input.type, input.client, geo, health()) };
   });
@@ -43,7 +52,8 @@ export function registerPolicyMetrics(registry: Registry, stats: PolicyStats): v
     registers: [registry],
     collect() {
       this.reset();
-      for (const c of stats.targets.values()) this.inc({ zone: c.zone, policy: c.policy, target: c.target }, c.count);
+      for (const c of stats.targets.values())
+        this.inc({ zone: c.zone, policy: c.policy, target: c.target }, c.count);
     },
   });
 }

@@ -15,7 +15,8 @@ export const checkCommand: Command = {
   async run(argv) {
     const { positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options: {} });
     const [path, ...extra] = positionals;
-    if (path === undefined || extra.length > 0) throw new GslbError(ErrorCodes.USAGE, `expected one DIR or FILE\n\n${USAGE}`);
+    if (path === undefined || extra.length > 0)
+      throw new GslbError(ErrorCodes.USAGE, `expected one DIR or FILE\n\n${USAGE}`);
     const problems = await checkPath(path);
     for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
     if (problems.length > 0) {

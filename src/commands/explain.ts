@@ -19,7 +19,13 @@ import { isPolicyRRset } from "../zones/zone.ts";
 
 /** One record of the answer: static data as written, or a policy resolved for the client. */
 export type ExplainedRecord =
-  | { readonly kind: "static"; readonly owner: string; readonly type: string; readonly ttl: number; readonly data: readonly string[] }
+  | {
+      readonly kind: "static";
+      readonly owner: string;
+      readonly type: string;
+      readonly ttl: number;
+      readonly data: readonly string[];
+    }
   | {
       readonly kind: "policy";
       readonly owner: string;
@@ -40,25 +46,45 @@ export interface QueryExplanation {
   readonly records: readonly ExplainedRecord[];
 }
 
-export type ExplainInput = { readonly ok: true; readonly name: string; readonly type: number; readonly client: ClientAddress } | { readonly ok: false; readonly error: string };
+export type ExplainInput =
+  | { readonly ok: true; readonly name: string; readonly type: number; readonly client: ClientAddress }
+  | { readonly ok: false; readonly error: string };
 
 /** Checks the three inputs of an explanation (command line or query string). */
-export function parseExplainInput(name: string | undefined, type: string | undefined, client: string | undefined): ExplainInput {
+export function parseExplainInput(
+  name: string | undefined,
+  type: string | undefined,
+  client: string | undefined,
+): ExplainInput {
   if (name === undefined || name === "") return { ok: false, error: "give the NAME to explain" };
   const parsedName = parseName(name.endsWith(".") ? name : `${name}.`, ".");
   if (!parsedName.ok) return { ok: false, error: `bad name "${name}": ${parsedName.reason}` };
   const code = typeFromText((type ?? "A").toUpperCase());
   if (code === undefined) return { ok: false, error: `unknown record type "${type ?? ""}"` };
-  if (client === undefined || client === "") return { ok: false, error: "give the client address with --client IP[/PREFIX]" };
+  if (client === undefined || client === "")
+    return { ok: false, error: "give the client address with --client IP[/PREFIX]" };
   const parsedClient = clientFromText(client);
-  if (parsedClient === null) return { ok: false, error: `bad client "${client}": expected an IPv4 or IPv6 address, optionally /PREFIX` };
+  if (parsedClient === null)
+    return {
+      ok: false,
+      error: `bad client "${client}": expected an IPv4 or IPv6 address, optionally /PREFIX`,
+    };
   return { ok: true, name: parsedName.value.toLowerCase(), type: code, client: parsedClient };
 }
 
 /** The answer for `name`/`type` as `client` gets it from `set` now, each policy step explained. */
-export function explainQuery(set: ZoneSet, name: string, type: number, client: ClientAddress, geo: GeoLookup, health: HealthView): QueryExplanation {
+export function explainQuery(
+  set: ZoneSet,
+  name: string,
+  type: number,
+  client: ClientAddress,
+  geo: GeoLookup,
+  health: HealthView,
+): QueryExplanation {
   const outcome = lookup(set, name, type);
-  const records = [...outcome.answer, ...outcome.additional].map((rrset) => explainRRset(rrset, client, geo, health));
+  const records = [...outcome.answer, ...outcome.additional].map((rrset) =>
+    explainRRset(rrset, client, geo, health),
+  );
   return {
     name: nameToText(name),
     type: typeToText(type),
@@ -69,10 +95,16 @@ export function explainQuery(set: ZoneSet, name: string, type: number, client: C
   };
 }
 
-function explainRRset(rrset: RRset, client: ClientAddress, geo: GeoLookup, health: HealthView): ExplainedRecord {
+function explainRRset(
+  rrset: RRset,
+  client: ClientAddress,
+  geo: GeoLookup,
+  health: HealthView,
+): ExplainedRecord {
   const owner = nameToText(rrset.name);
   const type = typeToText(rrset.type);
-  if (!isPolicyRRset(rrset)) return { kind: "static", owner, type, ttl: rrset.ttl, data: rrset.rdata.map(rdataToText) };
+  if (!isPolicyRRset(rrset))
+    return { kind: "static", owner, type, ttl: rrset.ttl, data: rrset.rdata.map(rdataToText) };
   const explanation = explain(rrset.policy, client, geo, health);
   const ramping = health.ttlRamp !== undefined && rrset.regions.some((r) => health.ttlRamp!(r));
   const ttl = ramping ? Math.min(explanation.result.ttl, rrset.drillTtl) : explanation.result.ttl;
@@ -81,15 +113,26 @@ function explainRRset(rrset: RRset, client: ClientAddress, geo: GeoLookup, healt
 
 /** Plain text for a terminal. */
 export function renderQueryExplanation(e: QueryExplanation): string {
-  const lines = [`${e.name} ${e.type} for client ${e.client}: ${e.outcome}${e.zone === null ? " (not in any zone served)" : ` in zone ${e.zone}`}`];
+  const lines = [
+    `${e.name} ${e.type} for client ${e.client}: ${e.outcome}${e.zone === null ? " (not in any zone served)" : ` in zone ${e.zone}`}`,
+  ];
   if (e.records.length === 0) lines.push("no records in the answer");
   for (const record of e.records) {
     if (record.kind === "static") {
-      lines.push(`${record.owner} ${record.type}: static record (no policy), ttl ${record.ttl}s, ecs scope /0`);
+      lines.push(
+        `${record.owner} ${record.type}: static record (no policy), ttl ${record.ttl}s, ecs scope /0`,
+      );
       for (const data of record.data) lines.push(`  ${data}`);
     } else {
-      lines.push(`${record.owner} ${record.type}: policy ${record.policy}${record.ttl !== record.explanation.result.ttl ? ` (drill ttl ${record.ttl}s)` : ""}`);
-      lines.push(...renderExplanation(record.explanation).trimEnd().split("\n").map((l) => `  ${l}`));
+      lines.push(
+        `${record.owner} ${record.type}: policy ${record.policy}${record.ttl !== record.explanation.result.ttl ? ` (drill ttl ${record.ttl}s)` : ""}`,
+      );
+      lines.push(
+        ...renderExplanation(record.explanation)
+          .trimEnd()
+          .split("\n")
+          .map((l) => `  ${l}`),
+      );
     }
   }
   return lines.join("\n") + "\n";
@@ -133,41 +176,72 @@ export const explainCommand: Command = {
     if (positionals.length > 2) throw new GslbError(ErrorCodes.USAGE, `expected NAME TYPE\n\n${USAGE}`);
     const input = parseExplainInput(positionals[0], positionals[1], values.client);
     if (!input.ok) throw new GslbError(ErrorCodes.USAGE, `${input.error}\n\n${USAGE}`);
-    if (values.health !== "up" && values.health !== "down") throw new GslbError(ErrorCodes.USAGE, `--health must be up or down\n\n${USAGE}`);
+    if (values.health !== "up" && values.health !== "down")
+      throw new GslbError(ErrorCodes.USAGE, `--health must be up or down\n\n${USAGE}`);
     const result =
       values.admin !== undefined
         ? await fromServer(values.admin, positionals[0]!, positionals[1] ?? "A", values.client!)
         : await fromFiles(values.zones, values.geoip, values.health, input);
-    process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : renderQueryExplanation(result));
+    process.stdout.write(
+      values.json ? `${JSON.stringify(result, null, 2)}\n` : renderQueryExplanation(result),
+    );
     return 0;
   },
 };
 
-async function fromFiles(zones: string, geoip: string | undefined, health: "up" | "down", input: Extract<ExplainInput, { ok: true }>): Promise<QueryExplanation> {
+async function fromFiles(
+  zones: string,
+  geoip: string | undefined,
+  health: "up" | "down",
+  input: Extract<ExplainInput, { ok: true }>,
+): Promise<QueryExplanation> {
   const loaded = await loadZones(zones);
   for (const problem of loaded.problems) process.stderr.write(`${formatProblem(problem)}\n`);
-  const geo = geoip === undefined ? GeoReader.openDefault({ watch: false }) : GeoReader.open(geoip, { watch: false });
+  const geo =
+    geoip === undefined ? GeoReader.openDefault({ watch: false }) : GeoReader.open(geoip, { watch: false });
   try {
-    const state: TargetHealth = { state: health, rttMs: null, since: 0, source: "static", reason: `--health ${health}` };
-    return explainQuery(loaded.set, input.name, input.type, input.client, geo, new StaticHealthView(new Map(), new Map(), state));
+    const state: TargetHealth = {
+      state: health,
+      rttMs: null,
+      since: 0,
+      source: "static",
+      reason: `--health ${health}`,
+    };
+    return explainQuery(
+      loaded.set,
+      input.name,
+      input.type,
+      input.client,
+      geo,
+      new StaticHealthView(new Map(), new Map(), state),
+    );
   } finally {
     geo.close();
   }
 }
 
 /** Asks a running server. Its refusals and failures (unreachable, HTTP error, not JSON) exit 1, not 2 (usage). */
-async function fromServer(admin: string, name: string, type: string, client: string): Promise<QueryExplanation> {
+async function fromServer(
+  admin: string,
+  name: string,
+  type: string,
+  client: string,
+): Promise<QueryExplanation> {
   const url = adminUrl(admin);
   url.search = new URLSearchParams({ name, type, client }).toString();
   let response: Response;
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new GslbError(ErrorCodes.ADMIN_REQUEST, `cannot reach the admin API at ${admin}: ${causeOf(error)}`);
+    throw new GslbError(
+      ErrorCodes.ADMIN_REQUEST,
+      `cannot reach the admin API at ${admin}: ${causeOf(error)}`,
+    );
   }
-  const body = await response.json().catch(() => null) as QueryExplanation | { error: string } | null;
+  const body = (await response.json().catch(() => null)) as QueryExplanation | { error: string } | null;
   if (body === null || !response.ok || "error" in body) {
-    const reason = body !== null && "error" in body ? body.error : `HTTP ${response.status} ${response.statusText}`;
+    const reason =
+      body !== null && "error" in body ? body.error : `HTTP ${response.status} ${response.statusText}`;
     throw new GslbError(ErrorCodes.ADMIN_REQUEST, `${admin}: ${reason}`);
   }
   return body;
@@ -175,8 +249,17 @@ async function fromServer(admin: string, name: string, type: string, client: str
 
 function adminUrl(admin: string): URL {
   const url = URL.parse(`http://${admin}/explain`);
-  if (url === null || url.pathname !== "/explain" || url.username !== "" || url.search !== "" || url.hash !== "") {
-    throw new GslbError(ErrorCodes.USAGE, `--admin must be ADDR:PORT such as 127.0.0.1:8053 or [::1]:8053, not "${admin}"\n\n${USAGE}`);
+  if (
+    url === null ||
+    url.pathname !== "/explain" ||
+    url.username !== "" ||
+    url.search !== "" ||
+    url.hash !== ""
+  ) {
+    throw new GslbError(
+      ErrorCodes.USAGE,
+      `--admin must be ADDR:PORT such as 127.0.0.1:8053 or [::1]:8053, not "${admin}"\n\n${USAGE}`,
+    );
   }
   return url;
 }

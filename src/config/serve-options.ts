@@ -21,7 +21,9 @@ export const ServeOptionsSchema = z
     /** "wait": answer only after every target's first probe result; "assume-up": answer at once, unchecked = up. */
     healthStart: z.enum(["wait", "assume-up"]).default("wait"),
     /** 1: probe I/O in the `gslb-prober` worker thread, off the query thread; 0: in-process (debugging). */
-    probeThreads: z.union([z.literal(0), z.literal(1)], { error: "expected 0 (in-process) or 1 (worker thread)" }).default(1),
+    probeThreads: z
+      .union([z.literal(0), z.literal(1)], { error: "expected 0 (in-process) or 1 (worker thread)" })
+      .default(1),
     /** Drills file (YAML); none: no drills. */
     drills: z.string().min(1).optional(),
     /** Largest UDP response we send with EDNS (RFC 6891 §6.2.5; 1232 avoids fragmentation). */
@@ -51,7 +53,10 @@ export function parseServeOptions(input: unknown): ServeOptions {
 }
 
 /** Option keys whose command-line flag is not simply the key in kebab case. */
-const FLAG_NAMES: Readonly<Record<string, string>> = { udpPayloadCap: "udp-payload", version: "version-string" };
+const FLAG_NAMES: Readonly<Record<string, string>> = {
+  udpPayloadCap: "udp-payload",
+  version: "version-string",
+};
 
 /** The flag a user typed for an option key: adminToken → --admin-token. */
 function flagOf(key: string): string {

@@ -54,5 +54,11 @@ export function clientFromText(text: string): ClientAddress | null {
   const prefix = slash === -1 ? full : Number(text.slice(slash + 1));
   if (!Number.isInteger(prefix) || prefix < 0 || prefix > full) return null;
   const bytes = maskBytes(parsed.bytes, prefix);
-  return { family: parsed.family, bytes, sourcePrefix: prefix, text: formatIp(parsed.family, bytes), fromEcs: slash !== -1 };
+  return {
+    family: parsed.family,
+    bytes,
+    sourcePrefix: prefix,
+    text: formatIp(parsed.family, bytes),
+    fromEcs: slash !== -1,
+  };
 }

@@ -55,7 +55,14 @@ export function normaliseRecord(raw: unknown): GeoInfo {
   const lat = r.location?.latitude ?? r.latitude;
   const lon = r.location?.longitude ?? r.longitude;
   if (lat !== undefined && lon !== undefined) {
-    return Object.freeze({ country, continent, subdivision, latitude: lat, longitude: lon, locationSource: "database" });
+    return Object.freeze({
+      country,
+      continent,
+      subdivision,
+      latitude: lat,
+      longitude: lon,
+      locationSource: "database",
+    });
   }
   const centroid = country === null ? null : centroidOf(country);
   return Object.freeze({

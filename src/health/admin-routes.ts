@@ -21,7 +21,10 @@ export interface HealthRoute {
 }
 
 /** Registers routes on the admin API (POST and DELETE are writes: they need the bearer token). */
-export function mountRoutes(api: Pick<AdminApi, "get" | "post" | "delete">, routes: readonly HealthRoute[]): void {
+export function mountRoutes(
+  api: Pick<AdminApi, "get" | "post" | "delete">,
+  routes: readonly HealthRoute[],
+): void {
   for (const route of routes) {
     if (route.method === "GET") api.get(route.path, route.handler);
     else if (route.method === "POST") api.post(route.path, route.handler);
@@ -31,7 +34,11 @@ export function mountRoutes(api: Pick<AdminApi, "get" | "post" | "delete">, rout
 
 export function overrideRoutes(store: OverrideStore): HealthRoute[] {
   return [
-    { method: "GET", path: "/overrides", handler: () => ({ status: 200, body: { overrides: store.list() } }) },
+    {
+      method: "GET",
+      path: "/overrides",
+      handler: () => ({ status: 200, body: { overrides: store.list() } }),
+    },
     { method: "POST", path: "/overrides", handler: (req) => addOverride(store, req.body) },
     { method: "DELETE", path: "/overrides", handler: (req) => removeOverride(store, req.query, req.body) },
   ];
@@ -62,20 +69,33 @@ const drillActionSchema = z.strictObject({ name: z.string().min(1), by: z.string
 export function drillRoutes(runner: DrillRunner): HealthRoute[] {
   return [
     { method: "GET", path: "/drills", handler: () => ({ status: 200, body: { drills: runner.status() } }) },
-    { method: "POST", path: "/drills/run", handler: (req) => drillAction(req.body, (name, by) => runner.runNow(name, by), 202) },
-    { method: "POST", path: "/drills/stop", handler: (req) => drillAction(req.body, (name, by) => runner.stopRun(name, by), 200) },
+    {
+      method: "POST",
+      path: "/drills/run",
+      handler: (req) => drillAction(req.body, (name, by) => runner.runNow(name, by), 202),
+    },
+    {
+      method: "POST",
+      path: "/drills/stop",
+      handler: (req) => drillAction(req.body, (name, by) => runner.stopRun(name, by), 200),
+    },
   ];
 }
 
 function drillAction(
   body: unknown,
-  act: (name: string, by: string) => { ok: true; run: unknown } | { ok: false; status: 404 | 409; error: string },
+  act: (
+    name: string,
+    by: string,
+  ) => { ok: true; run: unknown } | { ok: false; status: 404 | 409; error: string },
   okStatus: number,
 ): AdminResponse {
   const parsed = drillActionSchema.safeParse(body);
   if (!parsed.success) return invalid(parsed.error);
   const outcome = act(parsed.data.name, parsed.data.by ?? "admin");
-  return outcome.ok ? { status: okStatus, body: { run: outcome.run } } : { status: outcome.status, body: { error: outcome.error } };
+  return outcome.ok
+    ? { status: okStatus, body: { run: outcome.run } }
+    : { status: outcome.status, body: { error: outcome.error } };
 }
 
 function invalid(error: z.ZodError): AdminResponse {

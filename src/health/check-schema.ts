@@ -36,16 +36,21 @@ export const durationSchema = z.union([z.number().nonnegative(), z.string()]).tr
 const port = z.number().int().min(1).max(65535);
 
 /** One status or an inclusive range: `200`, `"204"`, `"200-399"`. Parsed to [low, high]. */
-const statusRange = z.union([z.number().int(), z.string()]).transform((value, ctx): readonly [number, number] => {
-  const match = /^(\d{3})(?:-(\d{3}))?$/.exec(String(value).trim());
-  const low = match === null ? NaN : Number(match[1]);
-  const high = match?.[2] === undefined ? low : Number(match[2]);
-  if (!(low >= 100 && high <= 599 && low <= high)) {
-    ctx.addIssue({ code: "custom", message: `invalid status or range "${value}" (use e.g. 200 or "200-399")` });
-    return z.NEVER;
-  }
-  return [low, high];
-});
+const statusRange = z
+  .union([z.number().int(), z.string()])
+  .transform((value, ctx): readonly [number, number] => {
+    const match = /^(\d{3})(?:-(\d{3}))?$/.exec(String(value).trim());
+    const low = match === null ? NaN : Number(match[1]);
+    const high = match?.[2] === undefined ? low : Number(match[2]);
+    if (!(low >= 100 && high <= 599 && low <= high)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `invalid status or range "${value}" (use e.g. 200 or "200-399")`,
+      });
+      return z.NEVER;
+    }
+    return [low, high];
+  });
 
 const regexSchema = z.string().transform((source, ctx) => {
   try {
@@ -75,7 +80,10 @@ export const httpCheckSchema = z.strictObject({
   /** Host header (and TLS SNI); default: the probe address. */
   host: z.string().min(1).optional(),
   headers: z.record(z.string(), z.string()).default({}),
-  expect: z.array(statusRange).min(1).default([[200, 399]]),
+  expect: z
+    .array(statusRange)
+    .min(1)
+    .default([[200, 399]]),
   /** The body must contain this text. */
   body: z.string().min(1).optional(),
   /** The body must match this regular expression. */
@@ -123,7 +131,13 @@ export const compositeCheckSchema = z.strictObject({
 });
 
 export const checkSchema = z
-  .discriminatedUnion("kind", [httpCheckSchema, tcpCheckSchema, dnsCheckSchema, proxyCheckSchema, compositeCheckSchema])
+  .discriminatedUnion("kind", [
+    httpCheckSchema,
+    tcpCheckSchema,
+    dnsCheckSchema,
+    proxyCheckSchema,
+    compositeCheckSchema,
+  ])
   .superRefine((check, ctx) => {
     if (check.timeout > check.interval) {
       ctx.addIssue({ code: "custom", path: ["timeout"], message: "timeout must not exceed interval" });
@@ -132,12 +146,19 @@ export const checkSchema = z
       ctx.addIssue({ code: "custom", path: ["n"], message: "mode at-least needs n" });
     }
     if (check.kind === "composite" && check.n !== undefined && check.n > check.checks.length) {
-      ctx.addIssue({ code: "custom", path: ["n"], message: `n ${check.n} exceeds the ${check.checks.length} checks` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["n"],
+        message: `n ${check.n} exceeds the ${check.checks.length} checks`,
+      });
     }
   });
 
 /** The `checks:` map of a zone file: name → definition. */
-export const checksSchema = z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "check names use [A-Za-z0-9_.-]"), checkSchema);
+export const checksSchema = z.record(
+  z.string().regex(/^[A-Za-z0-9_.-]+$/, "check names use [A-Za-z0-9_.-]"),
+  checkSchema,
+);
 
 export type CheckInput = z.input<typeof checkSchema>;
 export type Check = z.infer<typeof checkSchema>;

@@ -50,7 +50,13 @@ const COMMON_OPTIONS = {
 class UsageError extends Error {}
 
 export async function runOverrideCommand(argv: string[], io: CommandIo = processIo): Promise<number> {
-  return runCommand(argv, io, OVERRIDE_HELP, { reason: { type: "string" }, for: { type: "string" } }, overrideAction);
+  return runCommand(
+    argv,
+    io,
+    OVERRIDE_HELP,
+    { reason: { type: "string" }, for: { type: "string" } },
+    overrideAction,
+  );
 }
 
 export async function runDrillCommand(argv: string[], io: CommandIo = processIo): Promise<number> {
@@ -74,15 +80,26 @@ async function runCommand(
   action: (inv: Invocation) => Promise<number>,
 ): Promise<number> {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...extra }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { ...COMMON_OPTIONS, ...extra },
+      allowPositionals: true,
+      strict: true,
+    });
     if (values.help === true || positionals.length === 0) {
       io.out(help);
       return values.help === true ? 0 : 2;
     }
-    const api = new AdminClient(str(values.admin) ?? io.env["GSLB_ADMIN"] ?? "127.0.0.1:8053", str(values.token) ?? io.env["GSLB_ADMIN_TOKEN"]);
+    const api = new AdminClient(
+      str(values.admin) ?? io.env["GSLB_ADMIN"] ?? "127.0.0.1:8053",
+      str(values.token) ?? io.env["GSLB_ADMIN_TOKEN"],
+    );
     return await action({ positionals, values, api, io });
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") === true) {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") === true
+    ) {
       io.err(`${(error as Error).message}\n\n${help}`);
       return 2;
     }
@@ -96,16 +113,42 @@ async function overrideAction(inv: Invocation): Promise<number> {
   const { values } = inv;
   switch (verb) {
     case "list":
-      return callAndPrint(inv, "GET", "/overrides", undefined, 200, (body) => formatOverrides((body as { overrides: OverrideRow[] }).overrides));
+      return callAndPrint(inv, "GET", "/overrides", undefined, 200, (body) =>
+        formatOverrides((body as { overrides: OverrideRow[] }).overrides),
+      );
     case "set": {
       const [scope, name, state] = expectArgs(rest, 3, "set needs SCOPE NAME STATE");
-      const body = { scope, name, state, reason: str(values.reason), for: str(values.for), by: str(values.by) };
+      const body = {
+        scope,
+        name,
+        state,
+        reason: str(values.reason),
+        for: str(values.for),
+        by: str(values.by),
+      };
       if (body.reason === undefined) throw new UsageError("set needs --reason");
-      return callAndPrint(inv, "POST", "/overrides", body, 201, (reply) => `set ${formatOverrides([(reply as { override: OverrideRow }).override])}`);
+      return callAndPrint(
+        inv,
+        "POST",
+        "/overrides",
+        body,
+        201,
+        (reply) => `set ${formatOverrides([(reply as { override: OverrideRow }).override])}`,
+      );
     }
     case "clear": {
-      const selector = rest.length === 1 ? { id: rest[0] } : { scope: rest[0], name: expectArgs(rest, 2, "clear needs ID or SCOPE NAME")[1] };
-      return callAndPrint(inv, "DELETE", "/overrides", { ...selector, by: str(values.by) }, 200, () => "cleared\n");
+      const selector =
+        rest.length === 1
+          ? { id: rest[0] }
+          : { scope: rest[0], name: expectArgs(rest, 2, "clear needs ID or SCOPE NAME")[1] };
+      return callAndPrint(
+        inv,
+        "DELETE",
+        "/overrides",
+        { ...selector, by: str(values.by) },
+        200,
+        () => "cleared\n",
+      );
     }
     default:
       throw new UsageError(`unknown override command "${verb}"`);
@@ -117,15 +160,31 @@ async function drillAction(inv: Invocation): Promise<number> {
   const { values } = inv;
   switch (verb) {
     case "status":
-      return callAndPrint(inv, "GET", "/drills", undefined, 200, (body) => formatDrills((body as { drills: DrillRow[] }).drills));
+      return callAndPrint(inv, "GET", "/drills", undefined, 200, (body) =>
+        formatDrills((body as { drills: DrillRow[] }).drills),
+      );
     case "run": {
       const [name] = expectArgs(rest, 1, "run needs NAME");
       if (values.now !== true) throw new UsageError("drill run starts a drill at once: confirm with --now");
-      return callAndPrint(inv, "POST", "/drills/run", { name, by: str(values.by) }, 202, () => `drill ${name} started\n`);
+      return callAndPrint(
+        inv,
+        "POST",
+        "/drills/run",
+        { name, by: str(values.by) },
+        202,
+        () => `drill ${name} started\n`,
+      );
     }
     case "stop": {
       const [name] = expectArgs(rest, 1, "stop needs NAME");
-      return callAndPrint(inv, "POST", "/drills/stop", { name, by: str(values.by) }, 200, () => `drill ${name} stopped\n`);
+      return callAndPrint(
+        inv,
+        "POST",
+        "/drills/stop",
+        { name, by: str(values.by) },
+        200,
+        () => `drill ${name} stopped\n`,
+      );
     }
     default:
       throw new UsageError(`unknown drill command "${verb}"`);
@@ -156,7 +215,11 @@ class AdminClient {
     this.token = token;
   }
 
-  async call(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  async call(
+    method: "GET" | "POST" | "DELETE",
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: unknown }> {
     const headers: Record<string, string> = { accept: "application/json" };
     if (this.token !== undefined) headers["authorization"] = `Bearer ${this.token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
@@ -193,7 +256,11 @@ interface DrillRow {
   readonly phase: string;
   readonly nextRun: number | null;
   readonly regions: readonly string[];
-  readonly lastReport?: { readonly startedAt: number; readonly aborted: boolean; readonly abortReason?: string | null } | null;
+  readonly lastReport?: {
+    readonly startedAt: number;
+    readonly aborted: boolean;
+    readonly abortReason?: string | null;
+  } | null;
 }
 
 function formatOverrides(rows: readonly OverrideRow[]): string {
@@ -221,7 +288,10 @@ function formatDrills(rows: readonly DrillRow[]): string {
 }
 
 function failed(io: CommandIo, reply: { status: number; body: unknown }): number {
-  const message = typeof reply.body === "object" && reply.body !== null && "error" in reply.body ? String(reply.body.error) : String(reply.body);
+  const message =
+    typeof reply.body === "object" && reply.body !== null && "error" in reply.body
+      ? String(reply.body.error)
+      : String(reply.body);
   io.err(`error: admin API answered ${reply.status}: ${message}\n`);
   return 1;
 }

@@ -14,7 +14,11 @@ export interface CronSchedule {
 }
 
 export function cronSchedule(pattern: string, timezone?: string): CronSchedule {
-  const task: ScheduledTask = createTask(pattern, () => undefined, timezone === undefined ? {} : { timezone });
+  const task: ScheduledTask = createTask(
+    pattern,
+    () => undefined,
+    timezone === undefined ? {} : { timezone },
+  );
   const seconds = [...parse(pattern).second].sort((a, b) => a - b);
   return {
     nextAfter(afterMs) {

@@ -54,15 +54,22 @@ export const drillSchema = z.strictObject({
   enabled: z.boolean().default(true),
 });
 
-export const drillsFileSchema = z.strictObject({
-  drills: z.array(drillSchema).default([]),
-}).superRefine((file, ctx) => {
-  const seen = new Set<string>();
-  file.drills.forEach((drill, i) => {
-    if (seen.has(drill.name)) ctx.addIssue({ code: "custom", path: ["drills", i, "name"], message: `duplicate drill "${drill.name}"` });
-    seen.add(drill.name);
+export const drillsFileSchema = z
+  .strictObject({
+    drills: z.array(drillSchema).default([]),
+  })
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    file.drills.forEach((drill, i) => {
+      if (seen.has(drill.name))
+        ctx.addIssue({
+          code: "custom",
+          path: ["drills", i, "name"],
+          message: `duplicate drill "${drill.name}"`,
+        });
+      seen.add(drill.name);
+    });
   });
-});
 
 export type Drill = z.infer<typeof drillSchema>;
 export type DrillsFile = z.infer<typeof drillsFileSchema>;

@@ -124,14 +124,18 @@ export class DrillRunner implements HealthOverlay {
 
   /** Replaces the drill set (drills file loaded or reloaded). A running drill keeps running to its end. */
   setDrills(drills: readonly Drill[]): void {
-    for (const slot of this.slots.values()) if (slot.timer !== undefined) this.timers.clearTimeout(slot.timer);
+    for (const slot of this.slots.values())
+      if (slot.timer !== undefined) this.timers.clearTimeout(slot.timer);
     const previous = this.slots;
     this.slots = new Map(
       drills.map((drill) => [
         drill.name,
         {
           drill,
-          schedule: drill.enabled && drill.schedule !== undefined ? cronSchedule(drill.schedule, drill.timezone) : undefined,
+          schedule:
+            drill.enabled && drill.schedule !== undefined
+              ? cronSchedule(drill.schedule, drill.timezone)
+              : undefined,
           nextRun: null,
           timer: undefined,
           lastReport: previous.get(drill.name)?.lastReport ?? null,
@@ -156,7 +160,8 @@ export class DrillRunner implements HealthOverlay {
   runNow(name: string, by = "admin"): ActionResult {
     const slot = this.slots.get(name);
     if (slot === undefined) return { ok: false, status: 404, error: `no drill "${name}"` };
-    if (this.run !== undefined) return { ok: false, status: 409, error: `drill "${this.run.drill.name}" is ${this.run.phase}` };
+    if (this.run !== undefined)
+      return { ok: false, status: 409, error: `drill "${this.run.drill.name}" is ${this.run.phase}` };
     this.run = this.newRun(slot.drill, "manual", by, this.timers.now());
     this.startSampling();
     this.begin();
@@ -168,7 +173,11 @@ export class DrillRunner implements HealthOverlay {
     const run = this.run;
     const slot = this.slots.get(name);
     if (slot === undefined) return { ok: false, status: 404, error: `no drill "${name}"` };
-    if (run === undefined || run.drill.name !== name || (run.phase !== "running" && run.phase !== "pending")) {
+    if (
+      run === undefined ||
+      run.drill.name !== name ||
+      (run.phase !== "running" && run.phase !== "pending")
+    ) {
       return { ok: false, status: 409, error: `drill "${name}" is not running` };
     }
     this.abort(run, `stopped by ${by}`);
@@ -193,13 +202,16 @@ export class DrillRunner implements HealthOverlay {
 
   /** Stops timers; a running drill is reverted (and reported as aborted). */
   stop(): void {
-    if (this.run?.phase === "running" || this.run?.phase === "pending") this.abort(this.run, "server stopping");
+    if (this.run?.phase === "running" || this.run?.phase === "pending")
+      this.abort(this.run, "server stopping");
     if (this.run?.phase === "observing") {
       if (this.runTimer !== undefined) this.timers.clearTimeout(this.runTimer);
       this.report(this.run);
     }
-    for (const slot of this.slots.values()) if (slot.timer !== undefined) this.timers.clearTimeout(slot.timer);
-    for (const timer of [this.runTimer, this.sampleTimer]) if (timer !== undefined) this.timers.clearTimeout(timer);
+    for (const slot of this.slots.values())
+      if (slot.timer !== undefined) this.timers.clearTimeout(slot.timer);
+    for (const timer of [this.runTimer, this.sampleTimer])
+      if (timer !== undefined) this.timers.clearTimeout(timer);
     this.runTimer = undefined;
     this.sampleTimer = undefined;
     this.slots = new Map();
@@ -211,16 +223,22 @@ export class DrillRunner implements HealthOverlay {
     const next = slot.schedule.nextAfter(now + slot.drill.ttlRampLead);
     slot.nextRun = next;
     if (next === null) return;
-    slot.timer = this.timers.setTimeout(() => {
-      slot.timer = undefined;
-      this.onScheduled(slot, next);
-    }, next - slot.drill.ttlRampLead - now);
+    slot.timer = this.timers.setTimeout(
+      () => {
+        slot.timer = undefined;
+        this.onScheduled(slot, next);
+      },
+      next - slot.drill.ttlRampLead - now,
+    );
   }
 
   private onScheduled(slot: Slot, scheduledFor: number): void {
     this.arm(slot);
     if (this.run !== undefined) {
-      this.finishSkipped(this.newRun(slot.drill, "schedule", "cron", scheduledFor), `drill "${this.run.drill.name}" is ${this.run.phase}`);
+      this.finishSkipped(
+        this.newRun(slot.drill, "schedule", "cron", scheduledFor),
+        `drill "${this.run.drill.name}" is ${this.run.phase}`,
+      );
       return;
     }
     const run = this.newRun(slot.drill, "schedule", "cron", scheduledFor);
@@ -255,7 +273,10 @@ export class DrillRunner implements HealthOverlay {
     this.ramp = new Set(run.drill.regions);
     this.options.metrics?.setDrill(run.drill.name, "running");
     this.audit("drill.start", run, { startedAt: iso(now) });
-    this.options.logger?.info({ event: "drill_start", drill: run.drill.name, regions: run.drill.regions }, `drill ${run.drill.name} started`);
+    this.options.logger?.info(
+      { event: "drill_start", drill: run.drill.name, regions: run.drill.regions },
+      `drill ${run.drill.name} started`,
+    );
     this.listeners.notify();
     this.runTimer = this.timers.setTimeout(() => this.end(run), run.drill.duration);
   }
@@ -285,7 +306,10 @@ export class DrillRunner implements HealthOverlay {
     this.forced = new Map();
     this.ramp = new Set();
     this.options.metrics?.setDrill(run.drill.name, "idle");
-    this.audit(run.aborted ? "drill.abort" : "drill.end", run, { endedAt: iso(now), reason: run.abortReason });
+    this.audit(run.aborted ? "drill.abort" : "drill.end", run, {
+      endedAt: iso(now),
+      reason: run.abortReason,
+    });
     this.options.logger?.info(
       { event: "drill_end", drill: run.drill.name, aborted: run.aborted, reason: run.abortReason },
       `drill ${run.drill.name} ${run.aborted ? `aborted: ${run.abortReason ?? ""}` : "ended"}`,
@@ -316,19 +340,34 @@ export class DrillRunner implements HealthOverlay {
     run.aborted = true;
     run.abortReason = reason;
     this.options.metrics?.setDrill(run.drill.name, "idle");
-    const report = this.buildReport(run, { before: {}, during: {}, after: {}, windows: { before: 0, during: 0, after: 0 } }, true);
-    this.options.logger?.warn({ event: "drill_skipped", drill: run.drill.name, reason }, `drill ${run.drill.name} skipped: ${reason}`);
+    const report = this.buildReport(
+      run,
+      { before: {}, during: {}, after: {}, windows: { before: 0, during: 0, after: 0 } },
+      true,
+    );
+    this.options.logger?.warn(
+      { event: "drill_skipped", drill: run.drill.name, reason },
+      `drill ${run.drill.name} skipped: ${reason}`,
+    );
     this.stopSamplingIfIdle();
     this.publishReport(report);
   }
 
   private buildReport(
     run: Run,
-    counts: { before: Record<string, number>; during: Record<string, number>; after: Record<string, number>; windows: DrillReport["windowsMs"] },
+    counts: {
+      before: Record<string, number>;
+      during: Record<string, number>;
+      after: Record<string, number>;
+      windows: DrillReport["windowsMs"];
+    },
     skipped = false,
   ): DrillReport {
     const at = run.startedAt ?? run.scheduledFor;
-    const file = this.options.reportDir === undefined ? null : join(this.options.reportDir, `${run.drill.name}-${iso(at).replace(/[:.]/g, "-")}.json`);
+    const file =
+      this.options.reportDir === undefined
+        ? null
+        : join(this.options.reportDir, `${run.drill.name}-${iso(at).replace(/[:.]/g, "-")}.json`);
     return {
       drill: run.drill.name,
       regions: run.drill.regions,
@@ -351,12 +390,19 @@ export class DrillRunner implements HealthOverlay {
     this.reports.push(report);
     const slot = this.slots.get(report.drill);
     if (slot !== undefined) slot.lastReport = report;
-    this.options.audit?.append({ time: iso(this.timers.now()), action: "drill.report", by: report.by, report });
+    this.options.audit?.append({
+      time: iso(this.timers.now()),
+      action: "drill.report",
+      by: report.by,
+      report,
+    });
     if (report.reportFile !== null) {
       const file = report.reportFile;
       mkdir(this.options.reportDir!, { recursive: true })
         .then(() => writeFile(file, `${JSON.stringify(report, null, 2)}\n`, "utf8"))
-        .catch((error: unknown) => this.options.logger?.warn({ err: error, file }, "drill report not written"));
+        .catch((error: unknown) =>
+          this.options.logger?.warn({ err: error, file }, "drill report not written"),
+        );
     }
   }
 
@@ -378,7 +424,10 @@ export class DrillRunner implements HealthOverlay {
         const problem = this.abortProblem(run.drill);
         if (problem !== undefined) this.abort(run, problem);
       }
-      this.sampleTimer = this.run === undefined && this.slots.size === 0 ? undefined : this.timers.setTimeout(tick, this.sampleMs);
+      this.sampleTimer =
+        this.run === undefined && this.slots.size === 0
+          ? undefined
+          : this.timers.setTimeout(tick, this.sampleMs);
     };
     this.sampleTimer = this.timers.setTimeout(tick, this.sampleMs);
   }
@@ -438,11 +487,24 @@ export class DrillRunner implements HealthOverlay {
 
   private statusOf(slot: Slot): DrillStatus {
     const phase = this.run?.drill.name === slot.drill.name ? this.run.phase : "idle";
-    return { name: slot.drill.name, phase, regions: slot.drill.regions, nextRun: slot.nextRun, lastReport: slot.lastReport };
+    return {
+      name: slot.drill.name,
+      phase,
+      regions: slot.drill.regions,
+      nextRun: slot.nextRun,
+      lastReport: slot.lastReport,
+    };
   }
 
   private audit(action: string, run: Run, detail: Record<string, unknown>): void {
-    this.options.audit?.append({ time: iso(this.timers.now()), action, by: run.by, drill: run.drill.name, regions: run.drill.regions, ...detail });
+    this.options.audit?.append({
+      time: iso(this.timers.now()),
+      action,
+      by: run.by,
+      drill: run.drill.name,
+      regions: run.drill.regions,
+      ...detail,
+    });
   }
 }
 
@@ -462,7 +524,8 @@ function diff(from: Sample | undefined, to: Sample | undefined): Record<string, 
   const out: Record<string, number> = {};
   if (to === undefined) return out;
   // A region absent from the earlier sample had served nothing yet (its counter starts at its first answer).
-  for (const [region, count] of to.counts) out[region] = from === undefined ? 0 : count - (from.counts.get(region) ?? 0);
+  for (const [region, count] of to.counts)
+    out[region] = from === undefined ? 0 : count - (from.counts.get(region) ?? 0);
   return out;
 }
 

@@ -22,13 +22,48 @@ export class HealthMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.up = new Gauge({ name: "gslb_health_target_up", help: "1 when the target's probe state is up, 0 when down or not yet probed", labelNames: ["target"], registers });
-    this.lastTransition = new Gauge({ name: "gslb_health_last_transition_timestamp_seconds", help: "Time of the target's last state change", labelNames: ["target"], registers });
-    this.rtt = new Gauge({ name: "gslb_health_rtt_seconds", help: "Smoothed (EWMA) probe round-trip time", labelNames: ["target"], registers });
-    this.flaps = new Counter({ name: "gslb_health_flaps_total", help: "Up/down transitions of the target", labelNames: ["target"], registers });
-    this.results = new Counter({ name: "gslb_health_probe_results_total", help: "Probe results by outcome", labelNames: ["target", "outcome"], registers });
-    this.overrides = new Gauge({ name: "gslb_health_override_active", help: "1 for each active override", labelNames: ["scope", "name", "state"], registers });
-    this.drillActive = new Gauge({ name: "gslb_health_drill_active", help: "1 while a drill runs, 0.5 while its TTL ramp-down is pending, 0 otherwise", labelNames: ["drill"], registers });
+    this.up = new Gauge({
+      name: "gslb_health_target_up",
+      help: "1 when the target's probe state is up, 0 when down or not yet probed",
+      labelNames: ["target"],
+      registers,
+    });
+    this.lastTransition = new Gauge({
+      name: "gslb_health_last_transition_timestamp_seconds",
+      help: "Time of the target's last state change",
+      labelNames: ["target"],
+      registers,
+    });
+    this.rtt = new Gauge({
+      name: "gslb_health_rtt_seconds",
+      help: "Smoothed (EWMA) probe round-trip time",
+      labelNames: ["target"],
+      registers,
+    });
+    this.flaps = new Counter({
+      name: "gslb_health_flaps_total",
+      help: "Up/down transitions of the target",
+      labelNames: ["target"],
+      registers,
+    });
+    this.results = new Counter({
+      name: "gslb_health_probe_results_total",
+      help: "Probe results by outcome",
+      labelNames: ["target", "outcome"],
+      registers,
+    });
+    this.overrides = new Gauge({
+      name: "gslb_health_override_active",
+      help: "1 for each active override",
+      labelNames: ["scope", "name", "state"],
+      registers,
+    });
+    this.drillActive = new Gauge({
+      name: "gslb_health_drill_active",
+      help: "1 while a drill runs, 0.5 while its TTL ramp-down is pending, 0 otherwise",
+      labelNames: ["drill"],
+      registers,
+    });
   }
 
   observeState(target: string, snapshot: TrackerSnapshot): void {

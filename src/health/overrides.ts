@@ -70,8 +70,13 @@ export class OverrideStore implements HealthOverlay {
   }
 
   /** Removes the override with this id, or for this scope and name. Returns it, or undefined if none. */
-  clear(selector: { id: string } | { scope: Override["scope"]; name: string }, by = "admin"): Override | undefined {
-    const found = this.overrides.find((o) => ("id" in selector ? o.id === selector.id : sameSubject(o, selector)));
+  clear(
+    selector: { id: string } | { scope: Override["scope"]; name: string },
+    by = "admin",
+  ): Override | undefined {
+    const found = this.overrides.find((o) =>
+      "id" in selector ? o.id === selector.id : sameSubject(o, selector),
+    );
     if (found === undefined) return undefined;
     this.overrides = this.overrides.filter((o) => o !== found);
     this.record("override.clear", by, { override: found });

@@ -10,7 +10,13 @@ import type { Check } from "./check-schema.ts";
 import type { HealthMetrics } from "./metrics.ts";
 import type { HealthOverlay } from "./overlay.ts";
 import { Listeners } from "./overlay.ts";
-import { parseProbeAddress, probeError, type Probe, type ProbeResult, type ProbeTarget } from "./probes/probe.ts";
+import {
+  parseProbeAddress,
+  probeError,
+  type Probe,
+  type ProbeResult,
+  type ProbeTarget,
+} from "./probes/probe.ts";
 import { createProbe, type CheckLookup } from "./probes/registry.ts";
 import { StaticHealthView, targetKey, type HealthView, type TargetHealth } from "./table.ts";
 import { realTimers, type TimerHandle, type Timers } from "./timers.ts";
@@ -193,7 +199,11 @@ export class Scheduler {
       target: parseProbeAddress(spec.address)!,
       check,
       probe: this.acquireProbe(spec.check, checks),
-      tracker: new Tracker({ rise: check.rise, fall: check.fall, initial: this.initial }, this.timers.now(), this.saved.get(key)),
+      tracker: new Tracker(
+        { rise: check.rise, fall: check.fall, initial: this.initial },
+        this.timers.now(),
+        this.saved.get(key),
+      ),
       slot: undefined,
       controller: undefined,
       queued: false,
@@ -249,7 +259,8 @@ export class Scheduler {
   private arm(entry: Entry, delayMs: number): void {
     if (entry.removed || this.stopped) return;
     const now = this.timers.now();
-    const due = this.coalesceMs > 0 ? Math.ceil((now + delayMs) / this.coalesceMs) * this.coalesceMs : now + delayMs;
+    const due =
+      this.coalesceMs > 0 ? Math.ceil((now + delayMs) / this.coalesceMs) * this.coalesceMs : now + delayMs;
     let slot = this.slots.get(due);
     if (slot === undefined) {
       slot = { timer: this.timers.setTimeout(() => this.fire(due), due - now), entries: new Set() };
@@ -303,7 +314,9 @@ export class Scheduler {
       .run(entry.target, controller.signal)
       .catch((error: unknown) => probeError(`probe crashed: ${String(error)}`))
       .then((result) => this.finish(entry, result, startedAt))
-      .catch((error: unknown) => this.logger?.warn({ err: error, target: entry.key }, "health scheduler error"));
+      .catch((error: unknown) =>
+        this.logger?.warn({ err: error, target: entry.key }, "health scheduler error"),
+      );
   }
 
   private finish(entry: Entry, result: ProbeResult, startedAt: number): void {
@@ -361,7 +374,8 @@ export class Scheduler {
 
   private buildView(): HealthView {
     const targets = new Map<string, TargetHealth>();
-    for (const entry of this.entries.values()) targets.set(entry.key, toHealth(entry.tracker.snapshot(), this.initial));
+    for (const entry of this.entries.values())
+      targets.set(entry.key, toHealth(entry.tracker.snapshot(), this.initial));
     const regions = new Map<string, TargetHealth>();
     const ramp = new Set<string>();
     for (const overlay of this.overlays) {
@@ -377,7 +391,14 @@ export class Scheduler {
     const states = new Map<string, SavedTargetState>();
     for (const entry of this.entries.values()) {
       const s = entry.tracker.snapshot();
-      if (s.state !== "unknown") states.set(entry.key, { state: s.state, since: s.since, rttMs: s.rttMs, flaps: s.flaps, detail: s.detail });
+      if (s.state !== "unknown")
+        states.set(entry.key, {
+          state: s.state,
+          since: s.since,
+          rttMs: s.rttMs,
+          flaps: s.flaps,
+          detail: s.detail,
+        });
     }
     this.persist(states);
   }

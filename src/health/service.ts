@@ -60,12 +60,23 @@ export interface HealthService {
 export async function startHealthService(options: HealthServiceOptions): Promise<HealthService> {
   const onError = (error: unknown): void => options.logger?.warn({ err: error }, "health persistence failed");
   const saved = options.stateFile === undefined ? EMPTY_STATE : await readStateFile(options.stateFile);
-  const stateFile = options.stateFile === undefined ? undefined : new StateFile(options.stateFile, saved, { onError, ...nowOf(options.timers) });
-  const audit: AuditLog | undefined = options.auditLog === undefined ? undefined : new FileAuditLog(options.auditLog, onError);
+  const stateFile =
+    options.stateFile === undefined
+      ? undefined
+      : new StateFile(options.stateFile, saved, { onError, ...nowOf(options.timers) });
+  const audit: AuditLog | undefined =
+    options.auditLog === undefined ? undefined : new FileAuditLog(options.auditLog, onError);
   const metrics = options.registry === undefined ? undefined : new HealthMetrics(options.registry);
-  const shared = { ...optional("timers", options.timers), ...optional("audit", audit), ...optional("metrics", metrics) };
+  const shared = {
+    ...optional("timers", options.timers),
+    ...optional("audit", audit),
+    ...optional("metrics", metrics),
+  };
 
-  const worker = options.probeFactory === undefined && options.probeThreads !== 0 ? new ProbeWorker(optional("logger", options.logger)) : undefined;
+  const worker =
+    options.probeFactory === undefined && options.probeThreads !== 0
+      ? new ProbeWorker(optional("logger", options.logger))
+      : undefined;
   const scheduler = new Scheduler({
     ...shared,
     ...optional("initial", options.initial),
@@ -74,12 +85,22 @@ export async function startHealthService(options: HealthServiceOptions): Promise
     ...optional("probeFactory", options.probeFactory ?? worker?.factory),
     ...optional("logger", options.logger),
     saved: saved.targets,
-    ...optional("persist", stateFile === undefined ? undefined : (targets: Parameters<StateFile["setTargets"]>[0]) => stateFile.setTargets(targets)),
+    ...optional(
+      "persist",
+      stateFile === undefined
+        ? undefined
+        : (targets: Parameters<StateFile["setTargets"]>[0]) => stateFile.setTargets(targets),
+    ),
   });
   const overrides = new OverrideStore({
     ...shared,
     initial: saved.overrides,
-    ...optional("persist", stateFile === undefined ? undefined : (list: Parameters<StateFile["setOverrides"]>[0]) => stateFile.setOverrides(list)),
+    ...optional(
+      "persist",
+      stateFile === undefined
+        ? undefined
+        : (list: Parameters<StateFile["setOverrides"]>[0]) => stateFile.setOverrides(list),
+    ),
   });
   const drills = new DrillRunner({
     ...shared,

@@ -45,12 +45,17 @@ export async function readStateFile(path: string): Promise<HealthState> {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new GslbError(ErrorCodes.STATE_FILE, `${path}: not JSON: ${(error as Error).message}`, { cause: error });
+    throw new GslbError(ErrorCodes.STATE_FILE, `${path}: not JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const parsed = stateFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new GslbError(ErrorCodes.STATE_FILE, `${path}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    throw new GslbError(
+      ErrorCodes.STATE_FILE,
+      `${path}: ${issue.path.join(".") || "(root)"}: ${issue.message}`,
+    );
   }
   return { targets: new Map(Object.entries(parsed.data.targets)), overrides: parsed.data.overrides };
 }
@@ -102,7 +107,9 @@ export class StateFile {
       try {
         await writeAtomically(this.path, this.serialise());
       } catch (error) {
-        this.onError(new GslbError(ErrorCodes.STATE_FILE, `${this.path}: ${(error as Error).message}`, { cause: error }));
+        this.onError(
+          new GslbError(ErrorCodes.STATE_FILE, `${this.path}: ${(error as Error).message}`, { cause: error }),
+        );
       }
     }
   }

@@ -11,7 +11,15 @@ import { MultivaluePolicy } from "./multivalue.ts";
 import type { PolicyConfig, PolicySections, PoolConfig, TargetConfig } from "./schema.ts";
 import { SrvPolicy } from "./srv.ts";
 import { StaticPolicy } from "./static.ts";
-import type { AllDownBehaviour, AnswerKind, Policy, PolicyCommon, Pool, Target, TargetRdata } from "./types.ts";
+import type {
+  AllDownBehaviour,
+  AnswerKind,
+  Policy,
+  PolicyCommon,
+  Pool,
+  Target,
+  TargetRdata,
+} from "./types.ts";
 import { WeightedPolicy } from "./weighted.ts";
 import { formatPath } from "../zones/yaml-source.ts";
 
@@ -23,7 +31,11 @@ export interface CompileOptions {
   /** Line of a YAML path in that file (the caller owns the parsed document). */
   readonly lineOf: (path: Path) => number;
   /** Validates one check definition (the prober's schema lives in src/health). */
-  readonly validateCheck?: (name: string, definition: Readonly<Record<string, unknown>>, path: Path) => readonly Problem[];
+  readonly validateCheck?: (
+    name: string,
+    definition: Readonly<Record<string, unknown>>,
+    path: Path,
+  ) => readonly Problem[];
 }
 
 /** One (check, probe address) pair the prober must run; its result is read under `key`. */
@@ -66,7 +78,8 @@ export function policyForRecord(
   const policy = compiled.policies.get(name);
   if (policy === undefined) return { ok: false, reason: `unknown policy "${name}"` };
   const kind = compiled.kinds.get(name);
-  if (kind !== type) return { ok: false, reason: `policy "${name}" answers ${kind ?? "nothing"}, not ${type}` };
+  if (kind !== type)
+    return { ok: false, reason: `policy "${name}" answers ${kind ?? "nothing"}, not ${type}` };
   return { ok: true, policy };
 }
 
@@ -90,19 +103,30 @@ class Compiler {
       this.problems.push(...(this.options.validateCheck?.(name, definition, ["checks", name]) ?? []));
     }
     for (const name of Object.keys(this.sections.policies)) {
-      if (name in this.sections.pools) this.problem(["policies", name], `"${name}" is also the name of a pool`);
+      if (name in this.sections.pools)
+        this.problem(["policies", name], `"${name}" is also the name of a pool`);
     }
     for (const name of Object.keys(this.sections.pools)) this.buildPool(name, []);
     for (const name of Object.keys(this.sections.policies)) this.buildPolicy(name, []);
     if (this.problems.length > 0) return { ok: false, problems: this.problems };
     return {
       ok: true,
-      compiled: { policies: this.policies, kinds: this.kinds, pools: this.pools, probes: [...this.probes.values()] },
+      compiled: {
+        policies: this.policies,
+        kinds: this.kinds,
+        pools: this.pools,
+        probes: [...this.probes.values()],
+      },
     };
   }
 
   private problem(path: Path, reason: string): void {
-    this.problems.push({ file: this.options.file, line: this.options.lineOf(path), path: formatPath(path), reason });
+    this.problems.push({
+      file: this.options.file,
+      line: this.options.lineOf(path),
+      path: formatPath(path),
+      reason,
+    });
   }
 
   // ---- pools ---------------------------------------------------------------------------------------------
@@ -126,7 +150,10 @@ class Compiler {
     const kind = kindOf(built[0]!.rdata);
     const mixed = built.findIndex((t) => kindOf(t.rdata) !== kind);
     if (mixed !== -1) {
-      this.problem([...path, "targets", mixed], `pool mixes ${kind} and ${kindOf(built[mixed]!.rdata)} targets`);
+      this.problem(
+        [...path, "targets", mixed],
+        `pool mixes ${kind} and ${kindOf(built[mixed]!.rdata)} targets`,
+      );
       return null;
     }
     const fallback = this.poolFallback(name, config, kind, visiting);
@@ -135,18 +162,29 @@ class Compiler {
       name,
       kind,
       targets: Object.freeze(built),
-      location: config.location === undefined ? null : { latitude: config.location.lat, longitude: config.location.lon },
+      location:
+        config.location === undefined
+          ? null
+          : { latitude: config.location.lat, longitude: config.location.lon },
       capacity: config.capacity ?? null,
       fallback,
     });
     this.pools.set(name, pool);
-    this.policies.set(name, new StaticPolicy({ name, ttl: DEFAULT_TTLS, allDown: { kind: "serve-all" } }, pool));
+    this.policies.set(
+      name,
+      new StaticPolicy({ name, ttl: DEFAULT_TTLS, allDown: { kind: "serve-all" } }, pool),
+    );
     this.kinds.set(name, kind);
     return pool;
   }
 
   /** The fallback pool, null when none, undefined after reporting a problem. */
-  private poolFallback(name: string, config: PoolConfig, kind: AnswerKind, visiting: readonly string[]): Pool | null | undefined {
+  private poolFallback(
+    name: string,
+    config: PoolConfig,
+    kind: AnswerKind,
+    visiting: readonly string[],
+  ): Pool | null | undefined {
     if (config.fallback === undefined) return null;
     const path = ["pools", name, "fallback"];
     if (this.sections.pools[config.fallback] === undefined) {
@@ -178,7 +216,10 @@ class Compiler {
     if ("address" in config) {
       const ip = parseIp(config.address)!;
       answered = ip.family === 4 ? config.address : ipv6ToText(ip.bytes);
-      rdata = ip.family === 4 ? { kind: "A", address: answered, bytes: ip.bytes } : { kind: "AAAA", address: answered, bytes: ip.bytes };
+      rdata =
+        ip.family === 4
+          ? { kind: "A", address: answered, bytes: ip.bytes }
+          : { kind: "AAAA", address: answered, bytes: ip.bytes };
       id = answered;
     } else {
       const target = config.srv.toLowerCase();
@@ -198,7 +239,11 @@ class Compiler {
   // ---- policies ------------------------------------------------------------------------------------------
 
   /** A member reference: a pool (as its implicit static policy) or a policy, built first. */
-  private member(name: string, path: Path, visiting: readonly string[]): { policy: Policy; kind: AnswerKind } | null {
+  private member(
+    name: string,
+    path: Path,
+    visiting: readonly string[],
+  ): { policy: Policy; kind: AnswerKind } | null {
     if (this.sections.pools[name] !== undefined) {
       const pool = this.buildPool(name, []);
       return pool === null ? null : { policy: this.policies.get(name)!, kind: pool.kind };
@@ -263,21 +308,38 @@ class Compiler {
     switch (config.type) {
       case "static": {
         const pool = this.poolRef(config.pool, [...path, "pool"]);
-        return pool === null ? null : this.withLastResort(new StaticPolicy(common, pool), pool.kind, common, path);
+        return pool === null
+          ? null
+          : this.withLastResort(new StaticPolicy(common, pool), pool.kind, common, path);
       }
       case "weighted": {
         const pool = this.poolRef(config.pool, [...path, "pool"]);
         if (pool === null) return null;
-        const sticky = config.sticky === null ? null : { ipv4Prefix: config.sticky.ipv4_prefix, ipv6Prefix: config.sticky.ipv6_prefix };
-        return this.withLastResort(new WeightedPolicy(common, pool, config.answers, sticky), pool.kind, common, path);
+        const sticky =
+          config.sticky === null
+            ? null
+            : { ipv4Prefix: config.sticky.ipv4_prefix, ipv6Prefix: config.sticky.ipv6_prefix };
+        return this.withLastResort(
+          new WeightedPolicy(common, pool, config.answers, sticky),
+          pool.kind,
+          common,
+          path,
+        );
       }
       case "multivalue": {
         const pool = this.poolRef(config.pool, [...path, "pool"]);
-        return pool === null ? null : this.withLastResort(new MultivaluePolicy(common, pool, config.answers), pool.kind, common, path);
+        return pool === null
+          ? null
+          : this.withLastResort(new MultivaluePolicy(common, pool, config.answers), pool.kind, common, path);
       }
       case "failover": {
-        const members = this.members(config.members.map((m, i) => [m, [...path, "members", i]] as const), stack);
-        return members === null ? null : this.withLastResort(new FailoverPolicy(common, members.policies), members.kind, common, path);
+        const members = this.members(
+          config.members.map((m, i) => [m, [...path, "members", i]] as const),
+          stack,
+        );
+        return members === null
+          ? null
+          : this.withLastResort(new FailoverPolicy(common, members.policies), members.kind, common, path);
       }
       case "srv":
         return this.buildSrv(config.pools, common, path);
@@ -288,16 +350,27 @@ class Compiler {
     }
   }
 
-  private withLastResort(policy: Policy, kind: AnswerKind, common: PolicyCommon, path: Path): { policy: Policy; kind: AnswerKind } | null {
+  private withLastResort(
+    policy: Policy,
+    kind: AnswerKind,
+    common: PolicyCommon,
+    path: Path,
+  ): { policy: Policy; kind: AnswerKind } | null {
     if (common.allDown.kind === "pool" && common.allDown.pool.kind !== kind) {
-      this.problem([...path, "when_all_down", "pool"], `pool "${common.allDown.pool.name}" answers ${common.allDown.pool.kind}, this policy answers ${kind}`);
+      this.problem(
+        [...path, "when_all_down", "pool"],
+        `pool "${common.allDown.pool.name}" answers ${common.allDown.pool.kind}, this policy answers ${kind}`,
+      );
       return null;
     }
     return { policy, kind };
   }
 
   /** Resolves member references that must all answer the same record type. */
-  private members(refs: readonly (readonly [string, Path])[], stack: readonly string[]): { policies: Policy[]; kind: AnswerKind } | null {
+  private members(
+    refs: readonly (readonly [string, Path])[],
+    stack: readonly string[],
+  ): { policies: Policy[]; kind: AnswerKind } | null {
     const policies: Policy[] = [];
     let kind: AnswerKind | null = null;
     let failed = false;
@@ -318,11 +391,19 @@ class Compiler {
     return failed || kind === null ? null : { policies, kind };
   }
 
-  private buildSrv(pools: readonly string[], common: PolicyCommon, path: Path): { policy: Policy; kind: AnswerKind } | null {
+  private buildSrv(
+    pools: readonly string[],
+    common: PolicyCommon,
+    path: Path,
+  ): { policy: Policy; kind: AnswerKind } | null {
     const built: Pool[] = [];
     pools.forEach((name, i) => {
       const pool = this.poolRef(name, [...path, "pools", i]);
-      if (pool !== null && pool.kind !== "SRV") this.problem([...path, "pools", i], `pool "${name}" has address targets; an srv policy needs srv targets`);
+      if (pool !== null && pool.kind !== "SRV")
+        this.problem(
+          [...path, "pools", i],
+          `pool "${name}" has address targets; an srv policy needs srv targets`,
+        );
       else if (pool !== null) built.push(pool);
     });
     if (built.length !== pools.length) return null;
@@ -336,9 +417,13 @@ class Compiler {
     stack: readonly string[],
   ): { policy: Policy; kind: AnswerKind } | null {
     const refs: (readonly [string, Path])[] = [];
-    config.default.forEach((m, i) => refs.push([m, [...path, "default", ...(config.default.length > 1 ? [i] : [])]]));
+    config.default.forEach((m, i) =>
+      refs.push([m, [...path, "default", ...(config.default.length > 1 ? [i] : [])]]),
+    );
     config.rules.forEach((rule, r) =>
-      rule.use.forEach((m, i) => refs.push([m, [...path, "rules", r, "use", ...(rule.use.length > 1 ? [i] : [])]])),
+      rule.use.forEach((m, i) =>
+        refs.push([m, [...path, "rules", r, "use", ...(rule.use.length > 1 ? [i] : [])]]),
+      ),
     );
     const resolved = this.members(refs, stack);
     const lookup = (name: string): Policy => resolved!.policies[refs.findIndex(([n]) => n === name)]!;
@@ -350,7 +435,9 @@ class Compiler {
     let ok = resolved !== null;
     config.rules.forEach((rule, r) => {
       const rulePath = [...path, "rules", r];
-      const keys = (["continent", "country", "subdivision", "cidr"] as const).filter((k) => rule[k] !== undefined);
+      const keys = (["continent", "country", "subdivision", "cidr"] as const).filter(
+        (k) => rule[k] !== undefined,
+      );
       if (keys.length !== 1) {
         this.problem(rulePath, "a rule matches exactly one of continent, country, subdivision or cidr");
         ok = false;
@@ -368,7 +455,11 @@ class Compiler {
         }
         seen.set(`${key} ${code}`, String(r));
         if (key === "cidr") cidrs.push(parseCidr(code, members));
-        else (key === "continent" ? continents : key === "country" ? countries : subdivisions).set(code, members);
+        else
+          (key === "continent" ? continents : key === "country" ? countries : subdivisions).set(
+            code,
+            members,
+          );
       }
     });
     if (!ok || resolved === null) return null;
@@ -383,14 +474,21 @@ class Compiler {
     path: Path,
     stack: readonly string[],
   ): { policy: Policy; kind: AnswerKind } | null {
-    const resolved = this.members(config.regions.map((r, i) => [r.use, [...path, "regions", i, "use"]] as const), stack);
+    const resolved = this.members(
+      config.regions.map((r, i) => [r.use, [...path, "regions", i, "use"]] as const),
+      stack,
+    );
     if (resolved === null) return null;
     let ok = true;
     const regions: LatencyRegion[] = config.regions.map((r, i) => {
       const poolLocation = this.pools.get(r.use)?.location ?? null;
-      const location = r.location === undefined ? poolLocation : { latitude: r.location.lat, longitude: r.location.lon };
+      const location =
+        r.location === undefined ? poolLocation : { latitude: r.location.lat, longitude: r.location.lon };
       if (location === null && config.table === undefined) {
-        this.problem([...path, "regions", i], `region "${r.use}" has no location: give the pool or the region a location, or add a latency table`);
+        this.problem(
+          [...path, "regions", i],
+          `region "${r.use}" has no location: give the pool or the region a location, or add a latency table`,
+        );
         ok = false;
       }
       return { name: r.use, member: resolved.policies[i]!, location, weight: r.weight };
@@ -418,7 +516,12 @@ class Compiler {
       table.set(code, entries);
     }
     if (!ok) return null;
-    const policy = new LatencyPolicy(common, regions, config.table === undefined ? null : table, config.tolerance_ms);
+    const policy = new LatencyPolicy(
+      common,
+      regions,
+      config.table === undefined ? null : table,
+      config.tolerance_ms,
+    );
     return this.withLastResort(policy, resolved.kind, common, path);
   }
 }

@@ -48,17 +48,23 @@ export function explain(
 }
 
 function rdataText(rdata: TargetRdata): string {
-  return rdata.kind === "SRV" ? `${rdata.priority} ${rdata.weight} ${rdata.port} ${rdata.target}` : rdata.address;
+  return rdata.kind === "SRV"
+    ? `${rdata.priority} ${rdata.weight} ${rdata.port} ${rdata.target}`
+    : rdata.address;
 }
 
 /** Plain text for a terminal, one fact per line, indented by the policy that recorded it. */
 export function renderExplanation(e: Explanation): string {
   const lines: string[] = [];
-  lines.push(`policy ${e.policy} for client ${e.client.address}/${e.client.sourcePrefix}${e.client.fromEcs ? " (ECS)" : ""}`);
+  lines.push(
+    `policy ${e.policy} for client ${e.client.address}/${e.client.sourcePrefix}${e.client.fromEcs ? " (ECS)" : ""}`,
+  );
   if (e.geoip !== null) {
     const g = e.geoip;
-    const place = [g["continent"], g["country"], g["subdivision"]].filter((v) => v !== null).join(" / ") || "unknown";
-    const coords = g["latitude"] === null ? "no location" : `${g["latitude"]},${g["longitude"]} (${g["location"]})`;
+    const place =
+      [g["continent"], g["country"], g["subdivision"]].filter((v) => v !== null).join(" / ") || "unknown";
+    const coords =
+      g["latitude"] === null ? "no location" : `${g["latitude"]},${g["longitude"]} (${g["location"]})`;
     lines.push(`  geoip: ${place}, ${coords}, network /${g["prefix"]}`);
   }
   for (const step of e.steps) lines.push(`  ${step.policy}: ${renderStep(step)}`);

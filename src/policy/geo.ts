@@ -58,7 +58,12 @@ export class GeoPolicy implements Policy {
     });
     this.cidrs = [...rules.cidrs]
       .sort((a, b) => b.prefix - a.prefix)
-      .map((c) => ({ ...rule(`cidr ${c.text}`, c.members), family: c.family, bytes: c.bytes, prefix: c.prefix }));
+      .map((c) => ({
+        ...rule(`cidr ${c.text}`, c.members),
+        family: c.family,
+        bytes: c.bytes,
+        prefix: c.prefix,
+      }));
     const table = (kind: string, map: ReadonlyMap<string, readonly Policy[]>) =>
       new Map([...map].map(([code, members]) => [code, rule(`${kind} ${code}`, members)]));
     this.subdivisions = table("subdivision", rules.subdivisions);
@@ -83,7 +88,10 @@ export class GeoPolicy implements Policy {
       rule = this.matchGeo(geo.info);
       scope = Math.max(scope, geo.prefixLength);
     }
-    ctx.trace?.add(this.name, "rule", { matched: rule.label, members: rule.order.map((m) => m.name).join(", ") });
+    ctx.trace?.add(this.name, "rule", {
+      matched: rule.label,
+      members: rule.order.map((m) => m.name).join(", "),
+    });
     const { index, resolution } = firstAvailable(this.name, rule.order, ctx);
     if (index === -1) return allDown(this.common, ctx, scope, () => resolution);
     const state = index === 0 && resolution.state === "healthy" ? "healthy" : "degraded";

@@ -22,7 +22,8 @@ export function greatCircleKm(a: GeoPoint, b: GeoPoint): number {
   const dLat = (b.latitude - a.latitude) * rad;
   const dLon = (b.longitude - a.longitude) * rad;
   const h =
-    Math.sin(dLat / 2) ** 2 + Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(dLon / 2) ** 2;
+    Math.sin(dLat / 2) ** 2 +
+    Math.cos(a.latitude * rad) * Math.cos(b.latitude * rad) * Math.sin(dLon / 2) ** 2;
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
@@ -39,7 +40,12 @@ export class LatencyPolicy implements Policy {
   private readonly table: LatencyTable | null;
   private readonly toleranceMs: number;
 
-  constructor(common: PolicyCommon, regions: readonly LatencyRegion[], table: LatencyTable | null, toleranceMs: number) {
+  constructor(
+    common: PolicyCommon,
+    regions: readonly LatencyRegion[],
+    table: LatencyTable | null,
+    toleranceMs: number,
+  ) {
     this.name = common.name;
     this.common = common;
     this.regions = regions;
@@ -90,13 +96,19 @@ export class LatencyPolicy implements Policy {
       let source = "table";
       if (measured !== undefined) estimates[i] = measured;
       else if (client.latitude !== null && client.longitude !== null && region.location !== null) {
-        estimates[i] = greatCircleKm({ latitude: client.latitude, longitude: client.longitude }, region.location) / KM_PER_RTT_MS;
+        estimates[i] =
+          greatCircleKm({ latitude: client.latitude, longitude: client.longitude }, region.location) /
+          KM_PER_RTT_MS;
         source = client.locationSource === "database" ? "distance" : "distance from country centroid";
       } else {
         estimates[i] = Infinity;
         source = "unknown";
       }
-      ctx.trace?.add(this.name, "estimate", { region: region.name, ms: Math.round(estimates[i]! * 10) / 10, source });
+      ctx.trace?.add(this.name, "estimate", {
+        region: region.name,
+        ms: Math.round(estimates[i]! * 10) / 10,
+        source,
+      });
     }
     return estimates;
   }

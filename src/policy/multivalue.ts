@@ -1,6 +1,15 @@
 import { allDown, answer } from "./outcome.ts";
 import { healthyTargets, rdataOf, servableTargets } from "./pool.ts";
-import type { Policy, PolicyCommon, Pool, RandomSource, Resolution, ResolveContext, Target, TargetRdata } from "./types.ts";
+import type {
+  Policy,
+  PolicyCommon,
+  Pool,
+  RandomSource,
+  Resolution,
+  ResolveContext,
+  Target,
+  TargetRdata,
+} from "./types.ts";
 
 /** Up to `answers` healthy targets of one pool, in a random order (Route 53 multivalue answer). */
 export class MultivaluePolicy implements Policy {
@@ -20,7 +29,9 @@ export class MultivaluePolicy implements Policy {
     ctx.trace?.add(this.name, "pool", { pool: this.pool.name, answers: this.answers });
     const selection = healthyTargets(this.pool, ctx);
     if (selection === null) {
-      return allDown(this.common, ctx, 0, () => shuffled(servableTargets(this.pool), this.answers, ctx.random));
+      return allDown(this.common, ctx, 0, () =>
+        shuffled(servableTargets(this.pool), this.answers, ctx.random),
+      );
     }
     const rdata = shuffled(selection.targets, this.answers, ctx.random);
     return answer(this.common, ctx, rdata, selection.degraded ? "degraded" : "healthy", 0);

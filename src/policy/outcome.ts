@@ -2,7 +2,11 @@ import { healthyTargets, rdataOf, servableTargets } from "./pool.ts";
 import type { HealthState, PolicyCommon, Resolution, ResolveContext, TargetRdata } from "./types.ts";
 
 function ttlFor(common: PolicyCommon, state: HealthState): number {
-  return state === "healthy" ? common.ttl.healthy : state === "degraded" ? common.ttl.degraded : common.ttl.allDown;
+  return state === "healthy"
+    ? common.ttl.healthy
+    : state === "degraded"
+      ? common.ttl.degraded
+      : common.ttl.allDown;
 }
 
 /** A resolution with this policy's TTL for the state, the scope capped at what the client revealed. */

@@ -34,7 +34,12 @@ export function healthyTargets(pool: Pool, ctx: ResolveContext): Selection | nul
   return null;
 }
 
-function traceTarget(pool: Pool, target: Target, forced: TargetHealth | undefined, ctx: ResolveContext): void {
+function traceTarget(
+  pool: Pool,
+  target: Target,
+  forced: TargetHealth | undefined,
+  ctx: ResolveContext,
+): void {
   const health = forced ?? (target.healthKey === null ? null : ctx.health.target(target.healthKey));
   ctx.trace?.add(pool.name, "target", {
     target: target.id,

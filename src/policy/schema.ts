@@ -15,7 +15,9 @@ const hostName = z
 const hostPort = z.string().refine((s) => {
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(s);
   if (match === null || Number(match[3]) > 65_535) return false;
-  return match[1] !== undefined ? parseIp(match[1]) !== null : parseIp(match[2]!) !== null || hostName.safeParse(match[2]).success;
+  return match[1] !== undefined
+    ? parseIp(match[1]) !== null
+    : parseIp(match[2]!) !== null || hostName.safeParse(match[2]).success;
 }, "an address, a host name with the trailing dot, or either with :port");
 const ttl = z.number().int().min(0).max(2_147_483_647);
 
@@ -85,7 +87,10 @@ export const geoRuleSchema = z.strictObject({
   continent: codes(/^(AF|AN|AS|EU|NA|OC|SA)$/, "a continent code: AF AN AS EU NA OC SA").optional(),
   country: codes(/^[A-Z]{2}$/, "an ISO 3166-1 alpha-2 country code").optional(),
   subdivision: codes(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, "an ISO 3166-2 subdivision code such as US-CA").optional(),
-  cidr: z.union([z.string(), z.array(z.string()).min(1)]).transform((v) => (typeof v === "string" ? [v] : v)).optional(),
+  cidr: z
+    .union([z.string(), z.array(z.string()).min(1)])
+    .transform((v) => (typeof v === "string" ? [v] : v))
+    .optional(),
   use: names,
 });
 
@@ -104,9 +109,19 @@ export const policySchema = z.discriminatedUnion("type", [
     sticky: stickySchema,
     ...common,
   }),
-  z.strictObject({ type: z.literal("multivalue"), pool: name, answers: z.number().int().min(1).max(64).default(8), ...common }),
+  z.strictObject({
+    type: z.literal("multivalue"),
+    pool: name,
+    answers: z.number().int().min(1).max(64).default(8),
+    ...common,
+  }),
   z.strictObject({ type: z.literal("failover"), members: z.array(name).min(1), ...common }),
-  z.strictObject({ type: z.literal("geo"), rules: z.array(geoRuleSchema).default([]), default: names, ...common }),
+  z.strictObject({
+    type: z.literal("geo"),
+    rules: z.array(geoRuleSchema).default([]),
+    default: names,
+    ...common,
+  }),
   z.strictObject({
     type: z.literal("latency"),
     regions: z.array(latencyRegionSchema).min(1),

@@ -22,7 +22,8 @@ export class SrvPolicy implements Policy {
     pools.forEach((pool, priority) => {
       for (let p: Pool | null = pool; p !== null; p = p.fallback) {
         for (const t of p.targets) {
-          if (t.rdata.kind === "SRV" && !rdata.has(t)) rdata.set(t, { ...t.rdata, priority, weight: t.weight });
+          if (t.rdata.kind === "SRV" && !rdata.has(t))
+            rdata.set(t, { ...t.rdata, priority, weight: t.weight });
         }
       }
     });

@@ -18,6 +18,12 @@ export class StaticPolicy implements Policy {
     ctx.trace?.add(this.name, "pool", { pool: this.pool.name });
     const selection = healthyTargets(this.pool, ctx);
     if (selection === null) return allDown(this.common, ctx, 0, () => rdataOf(servableTargets(this.pool)));
-    return answer(this.common, ctx, rdataOf(selection.targets), selection.degraded ? "degraded" : "healthy", 0);
+    return answer(
+      this.common,
+      ctx,
+      rdataOf(selection.targets),
+      selection.degraded ? "degraded" : "healthy",
+      0,
+    );
   }
 }

@@ -12,16 +12,7 @@ export interface TraceEvent {
 }
 
 export type TraceStep =
-  | "geoip"
-  | "rule"
-  | "estimate"
-  | "member"
-  | "pool"
-  | "target"
-  | "fallback"
-  | "pick"
-  | "all-down"
-  | "result";
+  "geoip" | "rule" | "estimate" | "member" | "pool" | "target" | "fallback" | "pick" | "all-down" | "result";
 
 export class Trace {
   readonly events: TraceEvent[] = [];

@@ -30,14 +30,21 @@ export class WeightedPolicy implements Policy {
   }
 
   resolve(ctx: ResolveContext): Resolution {
-    ctx.trace?.add(this.name, "pool", { pool: this.pool.name, answers: this.answers, sticky: this.sticky !== null });
+    ctx.trace?.add(this.name, "pool", {
+      pool: this.pool.name,
+      answers: this.answers,
+      sticky: this.sticky !== null,
+    });
     const scope = this.stickyPrefix(ctx);
     const selection = healthyTargets(this.pool, ctx);
     if (selection === null) {
-      return allDown(this.common, ctx, scope, () => rdataOf(this.pick(servableTargets(this.pool), ctx, scope)));
+      return allDown(this.common, ctx, scope, () =>
+        rdataOf(this.pick(servableTargets(this.pool), ctx, scope)),
+      );
     }
     const picked = this.pick(selection.targets, ctx, scope);
-    if (ctx.trace !== null) for (const t of picked) ctx.trace.add(this.name, "pick", { target: t.id, weight: t.weight });
+    if (ctx.trace !== null)
+      for (const t of picked) ctx.trace.add(this.name, "pick", { target: t.id, weight: t.weight });
     return answer(this.common, ctx, rdataOf(picked), selection.degraded ? "degraded" : "healthy", scope);
   }
 

@@ -19,7 +19,12 @@ export function createAdminServer(proxy: RegionalProxy, token: string | undefine
   return server;
 }
 
-async function route(proxy: RegionalProxy, token: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(
+  proxy: RegionalProxy,
+  token: string | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const path = (req.url ?? "/").split("?")[0]!;
   const method = req.method ?? "GET";
   if (method === "GET" || method === "HEAD") {
@@ -50,10 +55,15 @@ async function route(proxy: RegionalProxy, token: string | undefined, req: Incom
   const drain = /^\/upstreams\/([^/]+)\/([^/]+)\/drain$/.exec(path);
   if (drain !== null && method === "POST") {
     const denied = authorize(token, req.headers.authorization);
-    if (denied !== undefined) return sendJson(res, denied, { error: denied === 401 ? "bearer token required" : "write endpoints are disabled (no admin.token)" });
+    if (denied !== undefined)
+      return sendJson(res, denied, {
+        error: denied === 401 ? "bearer token required" : "write endpoints are disabled (no admin.token)",
+      });
     const group = decodeURIComponent(drain[1]!);
     const id = decodeURIComponent(drain[2]!);
-    return proxy.drainUpstream(group, id) ? sendJson(res, 202, { draining: id, group }) : sendJson(res, 404, { error: `no upstream ${id} in ${group}` });
+    return proxy.drainUpstream(group, id)
+      ? sendJson(res, 202, { draining: id, group })
+      : sendJson(res, 404, { error: `no upstream ${id} in ${group}` });
   }
   sendJson(res, 404, { error: "not found" });
 }
@@ -70,6 +80,10 @@ function authorize(token: string | undefined, header: string | undefined): numbe
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+  });
   res.end(text);
 }

@@ -44,7 +44,9 @@ export async function runProxyCommand(argv: string[]): Promise<number> {
   const file = values.config;
   const config = await loadProxyConfig(file);
   if (values.check) {
-    process.stdout.write(`${file}: ok (${Object.keys(config.upstreams).length} upstream groups, ${config.routes.length} routes)\n`);
+    process.stdout.write(
+      `${file}: ok (${Object.keys(config.upstreams).length} upstream groups, ${config.routes.length} routes)\n`,
+    );
     return 0;
   }
   const logger = createLogger(values["log-level"], "gslb-proxy");
@@ -54,7 +56,11 @@ export async function runProxyCommand(argv: string[]): Promise<number> {
   const onHup = (): void => {
     loadProxyConfig(file).then(
       (next) => proxy.reload(next),
-      (error: unknown) => logger.error({ error: error instanceof Error ? error.message : String(error) }, "reload failed; keeping the running configuration"),
+      (error: unknown) =>
+        logger.error(
+          { error: error instanceof Error ? error.message : String(error) },
+          "reload failed; keeping the running configuration",
+        ),
     );
   };
   process.on("SIGHUP", onHup);

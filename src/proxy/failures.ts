@@ -5,7 +5,8 @@
 import type { ServerResponse } from "node:http";
 import type { Outcome } from "./upstream.ts";
 
-export type FailureKind = "no_route" | "no_upstream" | "connect_error" | "reset" | "timeout" | "bad_request" | "shutting_down";
+export type FailureKind =
+  "no_route" | "no_upstream" | "connect_error" | "reset" | "timeout" | "bad_request" | "shutting_down";
 
 export const FAILURE_STATUS: Readonly<Record<FailureKind, number>> = {
   no_route: 404,
@@ -57,7 +58,12 @@ const CONNECT_CODES: ReadonlySet<string> = new Set([
   "CERT_HAS_EXPIRED",
   "CERT_NOT_YET_VALID",
 ]);
-const TIMEOUT_CODES: ReadonlySet<string> = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "ETIMEDOUT"]);
+const TIMEOUT_CODES: ReadonlySet<string> = new Set([
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "ETIMEDOUT",
+]);
 
 /** An undici error as an attempt outcome. `clientGone` wins: the abort was ours. */
 export function classifyError(error: unknown, clientGone: boolean): Outcome {

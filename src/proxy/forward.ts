@@ -66,7 +66,10 @@ export function handleRequest(deps: ForwardDeps, req: IncomingMessage, res: Serv
   const requestId = headerValue(req.headers["x-request-id"]) ?? deps.requestId();
   // Request smuggling (RFC 9112 §6.1): both framings at once is refused, never guessed. Two Host lines
   // (RFC 9112 §3.2) are refused too: we would route on the first while the upstream may read the last.
-  if ((req.headers["transfer-encoding"] !== undefined && req.headers["content-length"] !== undefined) || hostLines(req.rawHeaders) > 1) {
+  if (
+    (req.headers["transfer-encoding"] !== undefined && req.headers["content-length"] !== undefined) ||
+    hostLines(req.rawHeaders) > 1
+  ) {
     res.shouldKeepAlive = false;
     sendFailure(res, "bad_request", requestId);
     return;
@@ -81,7 +84,16 @@ export function handleRequest(deps: ForwardDeps, req: IncomingMessage, res: Serv
     sendFailure(res, "no_route", requestId);
     return;
   }
-  new Exchange(deps, snapshot, target, req, res, requestId, path, host === req.headers.host ? undefined : host).start();
+  new Exchange(
+    deps,
+    snapshot,
+    target,
+    req,
+    res,
+    requestId,
+    path,
+    host === req.headers.host ? undefined : host,
+  ).start();
 }
 
 /**
@@ -121,7 +133,16 @@ class Exchange implements PickRequest {
   private retrying = false;
   private current: Attempt | undefined;
 
-  constructor(deps: ForwardDeps, snapshot: ForwardSnapshot, target: RouteTarget, req: IncomingMessage, res: ServerResponse, requestId: string, path: string, authority: string | undefined) {
+  constructor(
+    deps: ForwardDeps,
+    snapshot: ForwardSnapshot,
+    target: RouteTarget,
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    path: string,
+    authority: string | undefined,
+  ) {
     this.deps = deps;
     this.path = path;
     this.snapshot = snapshot;
@@ -144,9 +165,12 @@ class Exchange implements PickRequest {
       via: snapshot.via === undefined ? undefined : `${req.httpVersion} ${snapshot.via}`,
       authority,
     });
-    this.hasBody = req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0");
+    this.hasBody =
+      req.headers["transfer-encoding"] !== undefined ||
+      (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0");
     this.idempotent = IDEMPOTENT.has(req.method ?? "");
-    this.stickyKey = target.sticky === undefined ? undefined : cookieValue(req.headers.cookie, target.sticky.cookie);
+    this.stickyKey =
+      target.sticky === undefined ? undefined : cookieValue(req.headers.cookie, target.sticky.cookie);
   }
 
   start(): void {
@@ -264,10 +288,16 @@ class Exchange implements PickRequest {
   }
 
   /** The response head, in one `writeHead` with a flat list (Node's fast path: nothing set on `res` before). */
-  startResponse(upstream: Upstream, status: number, headers: IncomingHttpHeaders, statusMessage: string | undefined): void {
+  startResponse(
+    upstream: Upstream,
+    status: number,
+    headers: IncomingHttpHeaders,
+    statusMessage: string | undefined,
+  ): void {
     const out = clientResponseHeaderList(headers, this.snapshot.responseVia, this.requestId);
     const sticky = this.target.sticky;
-    if (sticky !== undefined && this.stickyKey !== upstream.stickyKey) out.push("set-cookie", stickyCookie(sticky, upstream.stickyKey, this.deps.proto));
+    if (sticky !== undefined && this.stickyKey !== upstream.stickyKey)
+      out.push("set-cookie", stickyCookie(sticky, upstream.stickyKey, this.deps.proto));
     if (statusMessage !== undefined && statusMessage !== "") this.res.writeHead(status, statusMessage, out);
     else this.res.writeHead(status, out);
   }
@@ -315,7 +345,12 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (this.exchange.isClientGone) controller.abort(new Error("client went away"));
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    status: number,
+    headers: IncomingHttpHeaders,
+    statusMessage?: string,
+  ): void {
     if ((status === 502 || status === 503) && this.exchange.reserveRetry()) {
       this.discardStatus = status;
       return;
@@ -379,7 +414,12 @@ class Attempt implements Dispatcher.DispatchHandler {
     this.exchange.failedBeforeResponse(outcome);
   }
 
-  onRequestUpgrade(_controller: Dispatcher.DispatchController, _status: number, _headers: IncomingHttpHeaders, socket: Duplex): void {
+  onRequestUpgrade(
+    _controller: Dispatcher.DispatchController,
+    _status: number,
+    _headers: IncomingHttpHeaders,
+    socket: Duplex,
+  ): void {
     socket.destroy();
   }
 
@@ -392,7 +432,8 @@ class Attempt implements Dispatcher.DispatchHandler {
 
 export function hostLines(rawHeaders: readonly string[]): number {
   let count = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.length === 4 && rawHeaders[i]!.toLowerCase() === "host") count++;
+  for (let i = 0; i < rawHeaders.length; i += 2)
+    if (rawHeaders[i]!.length === 4 && rawHeaders[i]!.toLowerCase() === "host") count++;
   return count;
 }
 

@@ -23,9 +23,16 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
 ]);
 
 /** Response side: `Trailer` is end-to-end (RFC 9110 §6.6.2) and the trailers themselves are relayed. */
-const RESPONSE_HOP_BY_HOP: ReadonlySet<string> = new Set([...HOP_BY_HOP].filter((name) => name !== "trailer"));
+const RESPONSE_HOP_BY_HOP: ReadonlySet<string> = new Set(
+  [...HOP_BY_HOP].filter((name) => name !== "trailer"),
+);
 
-const FORWARDING: ReadonlySet<string> = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip"]);
+const FORWARDING: ReadonlySet<string> = new Set([
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+  "x-real-ip",
+]);
 
 /**
  * Other headers that claim a client address, scheme or path and that backends (Spring, Express, Rails…)
@@ -79,7 +86,11 @@ function connectionTokens(value: string | undefined): ReadonlySet<string> | unde
  * Request headers for the upstream as a flat [name, value, ...] list (undici's raw form), from the client's
  * raw headers: case and order kept, duplicates kept.
  */
-export function upstreamRequestHeaders(rawHeaders: readonly string[], headers: IncomingHttpHeaders, facts: ForwardingFacts): string[] {
+export function upstreamRequestHeaders(
+  rawHeaders: readonly string[],
+  headers: IncomingHttpHeaders,
+  facts: ForwardingFacts,
+): string[] {
   const listed = connectionTokens(headers.connection);
   const out: string[] = [];
   let forwardedFor: string | undefined;
@@ -94,7 +105,8 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], headers: I
     if (FORWARDING.has(lower)) {
       if (!facts.trusted) continue;
       const value = rawHeaders[i + 1]!;
-      if (lower === "x-forwarded-for") forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+      if (lower === "x-forwarded-for")
+        forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
       else if (lower === "x-forwarded-proto") forwardedProto ??= value;
       else if (lower === "x-forwarded-host") forwardedHost ??= value;
       continue;
@@ -119,7 +131,11 @@ type ResponseHeaders = IncomingHttpHeaders | Record<string, string | string[] | 
  * upstream's, minus hop-by-hop ones, with our `via` appended. With `requestId`, the upstream's X-Request-ID
  * is replaced by ours.
  */
-export function clientResponseHeaderList(headers: ResponseHeaders, via?: string, requestId?: string): (string | string[])[] {
+export function clientResponseHeaderList(
+  headers: ResponseHeaders,
+  via?: string,
+  requestId?: string,
+): (string | string[])[] {
   const connection = headers["connection"];
   const listed = connectionTokens(typeof connection === "string" ? connection : undefined);
   const out: (string | string[])[] = [];
@@ -130,7 +146,11 @@ export function clientResponseHeaderList(headers: ResponseHeaders, via?: string,
     if (name === "via" && via !== undefined) theirVia = value;
     else if (name !== "x-request-id" || requestId === undefined) out.push(name, value);
   }
-  if (via !== undefined) out.push("via", theirVia === undefined ? via : `${Array.isArray(theirVia) ? theirVia.join(", ") : theirVia}, ${via}`);
+  if (via !== undefined)
+    out.push(
+      "via",
+      theirVia === undefined ? via : `${Array.isArray(theirVia) ? theirVia.join(", ") : theirVia}, ${via}`,
+    );
   if (requestId !== undefined) out.push("x-request-id", requestId);
   return out;
 }

@@ -11,7 +11,15 @@ import type { UpstreamSnapshot } from "./pool.ts";
 import { AttemptTally, TallyHistogram } from "./tally.ts";
 import type { Outcome, Upstream, UpstreamState } from "./upstream.ts";
 
-const STATES: readonly UpstreamState[] = ["up", "slow_start", "unknown", "down", "failed", "ejected", "draining"];
+const STATES: readonly UpstreamState[] = [
+  "up",
+  "slow_start",
+  "unknown",
+  "down",
+  "failed",
+  "ejected",
+  "draining",
+];
 
 export interface MetricsSource {
   upstreams(): readonly UpstreamSnapshot[];
@@ -19,7 +27,9 @@ export interface MetricsSource {
   ready(): boolean;
 }
 
-const LATENCY_BOUNDS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const LATENCY_BOUNDS: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 export class ProxyMetrics implements ForwardObserver {
   readonly registry = new Registry();
@@ -31,7 +41,8 @@ export class ProxyMetrics implements ForwardObserver {
   private readonly tallyOf = new WeakMap<Upstream, AttemptTally>();
 
   constructor(source: MetricsSource) {
-    const counter = <L extends string>(config: CounterConfiguration<L>) => new Counter<L>({ ...config, registers: [this.registry] });
+    const counter = <L extends string>(config: CounterConfiguration<L>) =>
+      new Counter<L>({ ...config, registers: [this.registry] });
     const tallies = () => this.tallies.values();
     new Counter({
       name: "gslb_proxy_requests_total",
@@ -41,15 +52,33 @@ export class ProxyMetrics implements ForwardObserver {
       collect() {
         this.reset();
         for (const tally of tallies()) {
-          for (const [i, count] of tally.classes.entries()) if (count > 0) this.inc({ group: tally.group, upstream: tally.upstream, code: `${i}xx` }, count);
+          for (const [i, count] of tally.classes.entries())
+            if (count > 0) this.inc({ group: tally.group, upstream: tally.upstream, code: `${i}xx` }, count);
         }
       },
     });
-    this.errors = counter({ name: "gslb_proxy_errors_total", help: "Failed attempts and failed requests, by kind", labelNames: ["group", "upstream", "kind"] });
-    this.retries = counter({ name: "gslb_proxy_retries_total", help: "Attempts that were retries", labelNames: ["group"] });
-    this.ejections = counter({ name: "gslb_proxy_upstream_ejections_total", help: "Passive-health removals (max_fails or outlier ejection)", labelNames: ["group", "upstream"] });
+    this.errors = counter({
+      name: "gslb_proxy_errors_total",
+      help: "Failed attempts and failed requests, by kind",
+      labelNames: ["group", "upstream", "kind"],
+    });
+    this.retries = counter({
+      name: "gslb_proxy_retries_total",
+      help: "Attempts that were retries",
+      labelNames: ["group"],
+    });
+    this.ejections = counter({
+      name: "gslb_proxy_upstream_ejections_total",
+      help: "Passive-health removals (max_fails or outlier ejection)",
+      labelNames: ["group", "upstream"],
+    });
     new TallyHistogram(
-      { name: "gslb_proxy_request_duration_seconds", help: "Time from dispatch to the end of the upstream response", bounds: LATENCY_BOUNDS, registry: this.registry },
+      {
+        name: "gslb_proxy_request_duration_seconds",
+        help: "Time from dispatch to the end of the upstream response",
+        bounds: LATENCY_BOUNDS,
+        registry: this.registry,
+      },
       tallies,
     );
     new Gauge({
@@ -69,7 +98,8 @@ export class ProxyMetrics implements ForwardObserver {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const u of source.upstreams()) this.set({ group: u.group, upstream: u.id }, source.connections(u.group, u.id));
+        for (const u of source.upstreams())
+          this.set({ group: u.group, upstream: u.id }, source.connections(u.group, u.id));
       },
     });
     new Gauge({
@@ -80,7 +110,8 @@ export class ProxyMetrics implements ForwardObserver {
       collect() {
         this.reset();
         for (const u of source.upstreams()) {
-          for (const state of STATES) this.set({ group: u.group, upstream: u.id, state }, u.state === state ? 1 : 0);
+          for (const state of STATES)
+            this.set({ group: u.group, upstream: u.id, state }, u.state === state ? 1 : 0);
         }
       },
     });

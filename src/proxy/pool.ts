@@ -125,10 +125,13 @@ export class UpstreamGroup {
       if (upstream.isAvailable(now)) healthy.push(upstream);
     }
     if (healthy.length === 0 && hasBackups) {
-      const backups = this.upstreams.filter((u) => u.spec.backup && this.eligible(u, tried) && u.isAvailable(now));
+      const backups = this.upstreams.filter(
+        (u) => u.spec.backup && this.eligible(u, tried) && u.isAvailable(now),
+      );
       if (backups.length > 0) return backups;
     }
-    if (this.inPanic(healthy.length, primaries)) return this.upstreams.filter((u) => !u.spec.backup && this.eligible(u, tried));
+    if (this.inPanic(healthy.length, primaries))
+      return this.upstreams.filter((u) => !u.spec.backup && this.eligible(u, tried));
     return healthy;
   }
 
@@ -153,7 +156,14 @@ export class UpstreamGroup {
     if (outcome.kind === "response") upstream.recordLatency(latencyMs, now);
     // Counting the ejected members is only needed when the outcome is an error (ejection is possible).
     const ejectedNow = outcome.kind === "response" && outcome.status < 500 ? 0 : this.ejectedCount(now);
-    const verdict = recordOutcome(upstream, outcome, now, this.policy.outlier, ejectedNow, this.upstreams.length);
+    const verdict = recordOutcome(
+      upstream,
+      outcome,
+      now,
+      this.policy.outlier,
+      ejectedNow,
+      this.upstreams.length,
+    );
     if (verdict === "failed" || verdict === "ejected") this.events.onPenalty?.(this.name, upstream, verdict);
     if (upstream.draining && upstream.active === 0) (owners.get(upstream) ?? this).remove(upstream);
     return verdict;

@@ -43,7 +43,9 @@ export interface Readiness {
   readonly total: number;
   readonly capacity: number;
   readonly draining: boolean;
-  readonly groups: Readonly<Record<string, { healthy: number; total: number; capacity: number; ready: boolean }>>;
+  readonly groups: Readonly<
+    Record<string, { healthy: number; total: number; capacity: number; ready: boolean }>
+  >;
 }
 
 export interface BoundAddress {
@@ -104,7 +106,9 @@ export class RegionalProxy {
       }
       proxy.admin = createAdminServer(proxy, config.admin.token);
       await bind(proxy.admin, config.admin.address);
-      proxy.admin.on("error", (error) => proxy.logger?.error({ error: error.message }, "admin listener error"));
+      proxy.admin.on("error", (error) =>
+        proxy.logger?.error({ error: error.message }, "admin listener error"),
+      );
     } catch (error) {
       await proxy.close();
       throw error;
@@ -157,7 +161,14 @@ export class RegionalProxy {
       ready &&= r.ready;
     }
     const count = Object.keys(groups).length;
-    return { ready, healthy, total, capacity: count === 0 ? 0 : weighted / count, draining: this.shuttingDown, groups };
+    return {
+      ready,
+      healthy,
+      total,
+      capacity: count === 0 ? 0 : weighted / count,
+      draining: this.shuttingDown,
+      groups,
+    };
   }
 
   /** Admin API: drain one upstream (no new requests; removed once idle). False when unknown. */
@@ -260,7 +271,12 @@ export class RegionalProxy {
     const server =
       tls === undefined
         ? createHttpServer(options)
-        : createHttpsServer({ ...options, cert: tls.cert, key: tls.key, handshakeTimeout: timeouts.client_header });
+        : createHttpsServer({
+            ...options,
+            cert: tls.cert,
+            key: tls.key,
+            handshakeTimeout: timeouts.client_header,
+          });
     // After bind, a server 'error' (EMFILE on accept…) must be logged, not crash the process.
     server.on("error", (error) => this.logger?.error({ error: error.message }, "listener error"));
     server.on("request", (req, res) => {
@@ -295,7 +311,11 @@ export class RegionalProxy {
     const router = new Router<RouteTarget>(
       config.routes.map((route) => {
         const runtime = groups.get(route.upstream)!;
-        return { host: route.host, pathPrefix: route.path_prefix, target: { group: runtime.group, hash: runtime.config.hash, sticky: route.sticky } };
+        return {
+          host: route.host,
+          pathPrefix: route.path_prefix,
+          target: { group: runtime.group, hash: runtime.config.hash, sticky: route.sticky },
+        };
       }),
     );
     const snapshot: ForwardSnapshot = {
@@ -310,7 +330,12 @@ export class RegionalProxy {
     return { config, groups, snapshot };
   }
 
-  private buildGroup(name: string, config: UpstreamGroupConfig, previous: GroupRuntime | undefined, proxyConfig: ProxyConfig): GroupRuntime {
+  private buildGroup(
+    name: string,
+    config: UpstreamGroupConfig,
+    previous: GroupRuntime | undefined,
+    proxyConfig: ProxyConfig,
+  ): GroupRuntime {
     const group = new UpstreamGroup(
       name,
       createBalancer(config.balancer, { random: this.random }),
@@ -329,7 +354,10 @@ export class RegionalProxy {
         onRemoved: (groupName, upstream) => this.onRemoved(groupName, upstream),
         onPenalty: (groupName, upstream, verdict) => {
           this.metrics.penalty(groupName, upstream);
-          this.logger?.warn({ group: groupName, upstream: upstream.id, verdict }, "upstream taken out by passive health");
+          this.logger?.warn(
+            { group: groupName, upstream: upstream.id, verdict },
+            "upstream taken out by passive health",
+          );
         },
       },
     );
@@ -364,7 +392,10 @@ export class RegionalProxy {
       probe = createProbe("health_check", new Map([["health_check", config.health_check]]));
       const run = probe.run.bind(probe);
       checker = new ActiveChecker(group, run, config.health_check, (upstream, up, detail) =>
-        this.logger?.info({ group: name, upstream: upstream.id, up, detail }, "active health check changed state"),
+        this.logger?.info(
+          { group: name, upstream: upstream.id, up, detail },
+          "active health check changed state",
+        ),
       );
     }
     return { group, config, checker, probe };
@@ -434,7 +465,9 @@ export class RegionalProxy {
 /** RFC 6455: `Upgrade: websocket` (any case, possibly among other tokens). */
 export function isWebSocketUpgrade(req: IncomingMessage): boolean {
   const upgrade = req.headers.upgrade;
-  return upgrade !== undefined && upgrade.split(",").some((token) => token.trim().toLowerCase() === "websocket");
+  return (
+    upgrade !== undefined && upgrade.split(",").some((token) => token.trim().toLowerCase() === "websocket")
+  );
 }
 
 function closeQuietly(probe: Probe | undefined): void {
@@ -443,7 +476,14 @@ function closeQuietly(probe: Probe | undefined): void {
 
 async function bind(server: Server, address: BoundAddress): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) => reject(new GslbError(ErrorCodes.BIND_FAILED, `cannot listen on ${address.host}:${address.port}: ${error.message}`, { cause: error }));
+    const onError = (error: Error) =>
+      reject(
+        new GslbError(
+          ErrorCodes.BIND_FAILED,
+          `cannot listen on ${address.host}:${address.port}: ${error.message}`,
+          { cause: error },
+        ),
+      );
     server.once("error", onError);
     server.listen(address.port, address.host, () => {
       server.off("error", onError);

@@ -27,14 +27,20 @@ export class Router<T> {
       if (host === "*") {
         this.any.push({ host, kind: "any", pathPrefix: route.pathPrefix, target: route.target });
       } else if (host.startsWith("*.")) {
-        this.suffixes.push({ host: host.slice(1), kind: "suffix", pathPrefix: route.pathPrefix, target: route.target });
+        this.suffixes.push({
+          host: host.slice(1),
+          kind: "suffix",
+          pathPrefix: route.pathPrefix,
+          target: route.target,
+        });
       } else {
         const list = this.exact.get(host) ?? [];
         list.push({ host, kind: "exact", pathPrefix: route.pathPrefix, target: route.target });
         this.exact.set(host, list);
       }
     }
-    const byPrefixLength = (a: CompiledRoute<T>, b: CompiledRoute<T>) => b.pathPrefix.length - a.pathPrefix.length;
+    const byPrefixLength = (a: CompiledRoute<T>, b: CompiledRoute<T>) =>
+      b.pathPrefix.length - a.pathPrefix.length;
     for (const list of this.exact.values()) list.sort(byPrefixLength);
     this.suffixes.sort((a, b) => b.host.length - a.host.length || byPrefixLength(a, b));
     this.any.sort(byPrefixLength);

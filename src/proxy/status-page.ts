@@ -20,10 +20,16 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function renderStatusPage(readiness: Readiness, upstreams: readonly UpstreamSnapshot[], now: Date): string {
+export function renderStatusPage(
+  readiness: Readiness,
+  upstreams: readonly UpstreamSnapshot[],
+  now: Date,
+): string {
   const groups = new Map<string, UpstreamSnapshot[]>();
   for (const u of upstreams) groups.set(u.group, [...(groups.get(u.group) ?? []), u]);
-  const sections = [...groups.entries()].map(([name, members]) => renderGroup(name, members, readiness)).join("\n");
+  const sections = [...groups.entries()]
+    .map(([name, members]) => renderGroup(name, members, readiness))
+    .join("\n");
   const verdict = readiness.ready ? "READY" : readiness.draining ? "DRAINING" : "NOT READY";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">
@@ -46,7 +52,9 @@ function renderGroup(name: string, members: readonly UpstreamSnapshot[], readine
   const group = readiness.groups[name];
   const rows = members
     .map(
-      (u) => `<tr class="upstream" data-id="${escapeHtml(u.id)}" data-state="${u.state}" style="background:${STATE_COLOUR[u.state]}">
+      (
+        u,
+      ) => `<tr class="upstream" data-id="${escapeHtml(u.id)}" data-state="${u.state}" style="background:${STATE_COLOUR[u.state]}">
 <td class="name">${escapeHtml(u.id)}${u.backup ? " (backup)" : ""}</td><td class="state">${u.state}</td><td>${u.weight}</td>
 <td>${u.effectiveWeight.toFixed(1)}</td><td>${u.active}</td><td>${u.ewmaMs.toFixed(1)}</td><td>${u.ejections}</td></tr>`,
     )

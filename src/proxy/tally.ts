@@ -60,8 +60,17 @@ export class TallyHistogram extends Histogram<"group" | "upstream"> {
   private readonly bounds: readonly number[];
   private readonly tallies: () => Iterable<AttemptTally>;
 
-  constructor(config: { name: string; help: string; bounds: readonly number[]; registry: Registry }, tallies: () => Iterable<AttemptTally>) {
-    super({ name: config.name, help: config.help, labelNames: ["group", "upstream"], buckets: [...config.bounds], registers: [config.registry] });
+  constructor(
+    config: { name: string; help: string; bounds: readonly number[]; registry: Registry },
+    tallies: () => Iterable<AttemptTally>,
+  ) {
+    super({
+      name: config.name,
+      help: config.help,
+      labelNames: ["group", "upstream"],
+      buckets: [...config.bounds],
+      registers: [config.registry],
+    });
     this.exportName = config.name;
     this.exportHelp = config.help;
     this.bounds = config.bounds;
@@ -81,8 +90,18 @@ export class TallyHistogram extends Histogram<"group" | "upstream"> {
         values.push({ metricName: bucket, labels: { le: bound }, sharedLabels: shared, value: cumulative });
       }
       values.push({ metricName: bucket, labels: { le: "+Inf" }, sharedLabels: shared, value: tally.count });
-      values.push({ metricName: `${this.exportName}_sum`, labels: {}, sharedLabels: shared, value: tally.sum });
-      values.push({ metricName: `${this.exportName}_count`, labels: {}, sharedLabels: shared, value: tally.count });
+      values.push({
+        metricName: `${this.exportName}_sum`,
+        labels: {},
+        sharedLabels: shared,
+        value: tally.sum,
+      });
+      values.push({
+        metricName: `${this.exportName}_count`,
+        labels: {},
+        sharedLabels: shared,
+        value: tally.count,
+      });
     }
     return { name: this.exportName, help: this.exportHelp, type: "histogram", values, aggregator: "sum" };
   }

@@ -29,8 +29,11 @@ export function handleUpgrade(deps: ForwardDeps, req: IncomingMessage, socket: D
   }
   const peer = unmapped(req.socket.remoteAddress ?? "");
   const client = snapshot.trust.clientAddress(peer, firstValue(req.headers["x-forwarded-for"]));
-  const stickyKey = target.sticky === undefined ? undefined : cookieValue(req.headers.cookie, target.sticky.cookie);
-  const upstream = (stickyKey === undefined ? undefined : target.group.findSticky(stickyKey)) ?? target.group.pick({ clientIp: client, hashKey: hashKeyOf(target.hash, req) });
+  const stickyKey =
+    target.sticky === undefined ? undefined : cookieValue(req.headers.cookie, target.sticky.cookie);
+  const upstream =
+    (stickyKey === undefined ? undefined : target.group.findSticky(stickyKey)) ??
+    target.group.pick({ clientIp: client, hashKey: hashKeyOf(target.hash, req) });
   if (upstream === undefined) {
     deps.observer.failure(target.group.name, "no_upstream");
     refuse(socket, "no_upstream");
@@ -50,7 +53,9 @@ export function handleUpgrade(deps: ForwardDeps, req: IncomingMessage, socket: D
   const protocol = firstValue(req.headers.upgrade) ?? "websocket";
   target.group.begin(upstream);
   const handler = new UpgradeAttempt(deps, target, upstream, socket, head, protocol);
-  deps.dispatcherFor(upstream).dispatch({ path, method: req.method ?? "GET", headers, upgrade: protocol, body: null }, handler);
+  deps
+    .dispatcherFor(upstream)
+    .dispatch({ path, method: req.method ?? "GET", headers, upgrade: protocol, body: null }, handler);
 }
 
 /** The dispatch handler of one upgrade: 101 → splice; any other status → relay it and close. */
@@ -66,7 +71,14 @@ class UpgradeAttempt implements Dispatcher.DispatchHandler {
   private relaying = false;
   private status = 0;
 
-  constructor(deps: ForwardDeps, target: RouteTarget, upstream: Upstream, client: Duplex, head: Buffer, protocol: string) {
+  constructor(
+    deps: ForwardDeps,
+    target: RouteTarget,
+    upstream: Upstream,
+    client: Duplex,
+    head: Buffer,
+    protocol: string,
+  ) {
     this.deps = deps;
     this.target = target;
     this.upstream = upstream;
@@ -80,7 +92,12 @@ class UpgradeAttempt implements Dispatcher.DispatchHandler {
     else this.client.once("close", () => controller.abort(new Error("client went away")));
   }
 
-  onRequestUpgrade(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders, socket: Duplex): void {
+  onRequestUpgrade(
+    _controller: Dispatcher.DispatchController,
+    status: number,
+    headers: IncomingHttpHeaders,
+    socket: Duplex,
+  ): void {
     this.end({ kind: "response", status });
     if (this.client.destroyed) {
       socket.destroy();
@@ -89,7 +106,12 @@ class UpgradeAttempt implements Dispatcher.DispatchHandler {
     splice(this.client, socket, serializeUpgradeResponse(headers, this.protocol), this.head);
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    status: number,
+    headers: IncomingHttpHeaders,
+    statusMessage?: string,
+  ): void {
     this.status = status;
     this.relaying = true;
     const out = clientResponseHeaders(headers);

@@ -34,7 +34,11 @@ function startCli(args: readonly string[]): ChildProcess {
   return child;
 }
 
-function collect(child: ChildProcess): { out: () => string; err: () => string; exited: Promise<number | null> } {
+function collect(child: ChildProcess): {
+  out: () => string;
+  err: () => string;
+  exited: Promise<number | null>;
+} {
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -46,7 +50,12 @@ function collect(child: ChildProcess): { out: () => string; err: () => string; e
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Asks until the answer equals `expected` (at most `ms`); returns the last answer. */
-async function digUntil(port: number, name: string, expected: readonly string[], ms = 8000): Promise<string[] | null> {
+async function digUntil(
+  port: number,
+  name: string,
+  expected: readonly string[],
+  ms = 8000,
+): Promise<string[] | null> {
   const until = Date.now() + ms;
   let answer = await digShort(port, name);
   while (JSON.stringify(answer) !== JSON.stringify(expected) && Date.now() < until) {
@@ -81,7 +90,17 @@ async function serve(extra: readonly string[] = []): Promise<Serving> {
   const file = join(dir, "cli.test.yaml");
   writeFileSync(file, zoneYaml("192.0.2.10"));
   const port = await freePort();
-  const args = ["serve", "--zones", dir, "--dns", `127.0.0.1:${port}`, "--admin", "off", "--state-dir", join(dirs.make(), "state")];
+  const args = [
+    "serve",
+    "--zones",
+    dir,
+    "--dns",
+    `127.0.0.1:${port}`,
+    "--admin",
+    "off",
+    "--state-dir",
+    join(dirs.make(), "state"),
+  ];
   const child = startCli([...args, ...extra]);
   const io = collect(child);
   const until = Date.now() + 15_000;
@@ -149,7 +168,10 @@ records:
     MX: "ten mail"
 `,
     );
-    writeFileSync(join(dir, "other.test.yaml"), "zone: other.test.\nttl: -5\nrecords:\n  \"@\":\n    SOA: ns1 hostmaster 1 3600 600 86400 300\n");
+    writeFileSync(
+      join(dir, "other.test.yaml"),
+      'zone: other.test.\nttl: -5\nrecords:\n  "@":\n    SOA: ns1 hostmaster 1 3600 600 86400 300\n',
+    );
     writeFileSync(join(dir, "fine.test.yaml"), zoneYaml("192.0.2.10").replace("cli.test.", "fine.test."));
     const result = await runGslb(["check", dir]);
     expect(result.code).toBe(1);
@@ -267,7 +289,14 @@ describe("gslb explain --admin: exit 1 when the server fails, 2 only for usage e
     return { address: `127.0.0.1:${port}`, server };
   }
 
-  const explanation = JSON.stringify({ name: "www.cli.test.", type: "A", client: "192.0.2.1/32", outcome: "answer", zone: "cli.test.", records: [] });
+  const explanation = JSON.stringify({
+    name: "www.cli.test.",
+    type: "A",
+    client: "192.0.2.1/32",
+    outcome: "answer",
+    zone: "cli.test.",
+    records: [],
+  });
   it.each([
     ["the server answers", 0, 200, explanation, /www\.cli\.test\. A for client 192\.0\.2\.1\/32: answer/],
     ["the server refuses the query (400)", 1, 400, JSON.stringify({ error: "bad client" }), /: bad client$/m],
@@ -276,8 +305,19 @@ describe("gslb explain --admin: exit 1 when the server fails, 2 only for usage e
   ])("%s → exit %i", async (_what, code, status, body, message) => {
     const admin = await fakeAdmin(status, body);
     try {
-      const result = await runGslb(["explain", "www.cli.test", "A", "--client", "192.0.2.1", "--admin", admin.address]);
-      expect({ code: result.code, output: result.stdout + result.stderr }).toEqual({ code, output: expect.stringMatching(message) });
+      const result = await runGslb([
+        "explain",
+        "www.cli.test",
+        "A",
+        "--client",
+        "192.0.2.1",
+        "--admin",
+        admin.address,
+      ]);
+      expect({ code: result.code, output: result.stdout + result.stderr }).toEqual({
+        code,
+        output: expect.stringMatching(message),
+      });
       expect(result.stderr).not.toContain("Usage:");
     } finally {
       admin.server.close();
@@ -286,9 +326,19 @@ describe("gslb explain --admin: exit 1 when the server fails, 2 only for usage e
 
   it("a server that is not there → exit 1 naming the address", async () => {
     const port = await freePort();
-    const result = await runGslb(["explain", "www.cli.test", "A", "--client", "192.0.2.1", "--admin", `127.0.0.1:${port}`]);
+    const result = await runGslb([
+      "explain",
+      "www.cli.test",
+      "A",
+      "--client",
+      "192.0.2.1",
+      "--admin",
+      `127.0.0.1:${port}`,
+    ]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(new RegExp(`cannot reach the admin API at 127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
+    expect(result.stderr).toMatch(
+      new RegExp(`cannot reach the admin API at 127\\.0\\.0\\.1:${port}: ECONNREFUSED`),
+    );
   });
 
   it.each([

@@ -39,7 +39,9 @@ async function compare(
   b: { host: string; port: number },
   queries: ConformanceQuery[],
 ): Promise<Comparison> {
-  const child = spawn("/usr/bin/python3", [join(import.meta.dirname, "compare.py")], { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn("/usr/bin/python3", [join(import.meta.dirname, "compare.py")], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -55,9 +57,13 @@ describe("conformance with Knot on an unseen zone (imported with gslb import)", 
   let gslb: TestServer;
 
   beforeAll(async () => {
-    const imported = spawnSync(process.execPath, [join(ROOT, "src/cli.ts"), "import", ZONE_FILE, "--origin", "shop.test."], {
-      encoding: "utf8",
-    });
+    const imported = spawnSync(
+      process.execPath,
+      [join(ROOT, "src/cli.ts"), "import", ZONE_FILE, "--origin", "shop.test."],
+      {
+        encoding: "utf8",
+      },
+    );
     expect(imported.stderr).toBe("");
     expect(imported.status).toBe(0);
     knot = await startKnot([{ origin: "shop.test.", text: readFileSync(ZONE_FILE, "utf8") }]);
@@ -84,10 +90,14 @@ describe("conformance with Knot on an unseen zone (imported with gslb import)", 
     const altered = readFileSync(ZONE_FILE, "utf8")
       .replace("www     IN  A   198.51.100.80", "www     IN  A   198.51.100.99")
       .replace("ns2 600 IN  A", "ns2 601 IN  A");
-    const imported = spawnSync(process.execPath, [join(ROOT, "src/cli.ts"), "import", "-", "--origin", "shop.test."], {
-      input: altered,
-      encoding: "utf8",
-    });
+    const imported = spawnSync(
+      process.execPath,
+      [join(ROOT, "src/cli.ts"), "import", "-", "--origin", "shop.test."],
+      {
+        input: altered,
+        encoding: "utf8",
+      },
+    );
     expect(imported.status).toBe(0);
     const other = await startTestServer({ "shop.test.yaml": imported.stdout });
     try {

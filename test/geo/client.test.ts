@@ -16,9 +16,33 @@ describe("clientAddress", () => {
     ["no ECS, mapped source", "::ffff:198.51.100.7", null, 4, "198.51.100.7", 32, false],
     ["no ECS, IPv6 source", "2001:db8::53", null, 6, "2001:db8:0:0:0:0:0:53", 128, false],
     ["ECS /24 wins over source", "198.51.100.7", ecs(1, 24, [203, 0, 113, 0]), 4, "203.0.113.0", 24, true],
-    ["ECS bits past the prefix cleared", "198.51.100.7", ecs(1, 20, [203, 0, 127, 9]), 4, "203.0.112.0", 20, true],
-    ["ECS /56 IPv6 from IPv4 source", "198.51.100.7", ecs(2, 56, v6(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0x12)), 6, "2001:db8:0:1200:0:0:0:0", 56, true],
-    ["ECS /0: source address, scope capped at 0", "198.51.100.7", ecs(1, 0, [0, 0, 0, 0]), 4, "198.51.100.7", 0, false],
+    [
+      "ECS bits past the prefix cleared",
+      "198.51.100.7",
+      ecs(1, 20, [203, 0, 127, 9]),
+      4,
+      "203.0.112.0",
+      20,
+      true,
+    ],
+    [
+      "ECS /56 IPv6 from IPv4 source",
+      "198.51.100.7",
+      ecs(2, 56, v6(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0x12)),
+      6,
+      "2001:db8:0:1200:0:0:0:0",
+      56,
+      true,
+    ],
+    [
+      "ECS /0: source address, scope capped at 0",
+      "198.51.100.7",
+      ecs(1, 0, [0, 0, 0, 0]),
+      4,
+      "198.51.100.7",
+      0,
+      false,
+    ],
   ] as const)("%s", (_name, source, subnet, family, text, sourcePrefix, fromEcs) => {
     const client = clientAddress(source, subnet);
     expect(client).toMatchObject({ family, text, sourcePrefix, fromEcs });
@@ -29,7 +53,11 @@ describe("clientAddress", () => {
     ["IPv4 ECS with 16 bytes", ecs(1, 24, v6(203, 0, 113))],
     ["IPv6 ECS prefix over 128", ecs(2, 129, v6(0x20, 0x01))],
   ])("invalid ECS falls back to the source: %s", (_name, subnet) => {
-    expect(clientAddress("198.51.100.7", subnet)).toMatchObject({ text: "198.51.100.7", sourcePrefix: 32, fromEcs: false });
+    expect(clientAddress("198.51.100.7", subnet)).toMatchObject({
+      text: "198.51.100.7",
+      sourcePrefix: 32,
+      fromEcs: false,
+    });
   });
 
   it("an unparsable source without ECS gives null", () => {

@@ -91,7 +91,14 @@ describe("GeoReader on generated fixtures", () => {
     [flat32, "198.51.101.1", "CA", "NA", null, 60, -95, "country-centroid", 22],
   ] as const)("%#: %s", (reader, ip, country, continent, subdivision, lat, lon, source, prefix) => {
     const { info, prefixLength } = lookup(reader, ip);
-    expect(info).toEqual({ country, continent, subdivision, latitude: lat, longitude: lon, locationSource: source });
+    expect(info).toEqual({
+      country,
+      continent,
+      subdivision,
+      latitude: lat,
+      longitude: lon,
+      locationSource: source,
+    });
     expect(prefixLength).toBe(prefix);
   });
 
@@ -126,10 +133,18 @@ describe("GeoReader on MaxMind's own test databases", () => {
     [country, "2a02:cf40::1", "NO", "EU", null, "country-centroid"],
     [country, "81.2.69.142", "GB", "EU", null, "country-centroid"],
   ] as const)("%#: %s", (reader, ip, iso, continent, subdivision, source) => {
-    expect(lookup(reader, ip).info).toMatchObject({ country: iso, continent, subdivision, locationSource: source });
+    expect(lookup(reader, ip).info).toMatchObject({
+      country: iso,
+      continent,
+      subdivision,
+      locationSource: source,
+    });
   });
 
-  it.each([[city, "8.8.8.8"], [country, "2001:db8::1"]] as const)("%#: %s is not in the test data", (reader, ip) => {
+  it.each([
+    [city, "8.8.8.8"],
+    [country, "2001:db8::1"],
+  ] as const)("%#: %s is not in the test data", (reader, ip) => {
     expect(lookup(reader, ip).info.country).toBeNull();
   });
 });
@@ -163,7 +178,11 @@ describe("the bundled database", () => {
 describe("open errors", () => {
   it.each([
     ["missing file", join(dir, "does-not-exist.mmdb"), ErrorCodes.GEOIP_MISSING],
-    ["not a database", fixture("garbage.mmdb", Buffer.from("hello world, not an mmdb")), ErrorCodes.GEOIP_CORRUPT],
+    [
+      "not a database",
+      fixture("garbage.mmdb", Buffer.from("hello world, not an mmdb")),
+      ErrorCodes.GEOIP_CORRUPT,
+    ],
     ["truncated database", fixture("truncated.mmdb", firstHalf()), ErrorCodes.GEOIP_CORRUPT],
   ])("%s", (_name, file, code) => {
     let caught: unknown;
@@ -180,14 +199,23 @@ describe("open errors", () => {
 });
 
 function firstHalf(): Buffer {
-  const full = writeMmdb({ ipVersion: 4, networks: [{ network: "198.51.100.0/24", record: { country_code: "US" } }] });
+  const full = writeMmdb({
+    ipVersion: 4,
+    networks: [{ network: "198.51.100.0/24", record: { country_code: "US" } }],
+  });
   return full.subarray(0, Math.floor(full.length / 2));
 }
 
 describe("reload", () => {
-  const v1 = writeMmdb({ ipVersion: 4, networks: [{ network: "198.51.100.0/24", record: { country_code: "US" } }] });
+  const v1 = writeMmdb({
+    ipVersion: 4,
+    networks: [{ network: "198.51.100.0/24", record: { country_code: "US" } }],
+  });
   // A different size as well as content, so the watcher sees the change even within one mtime tick.
-  const v2 = writeMmdb({ ipVersion: 4, networks: [{ network: "198.51.100.0/24", record: { country_code: "CA", latitude: 45.5 } }] });
+  const v2 = writeMmdb({
+    ipVersion: 4,
+    networks: [{ network: "198.51.100.0/24", record: { country_code: "CA", latitude: 45.5 } }],
+  });
 
   it("serves the new file after a change, and keeps the old one when the new one is corrupt", () => {
     const file = fixture("reload.mmdb", v1);

@@ -17,7 +17,9 @@ beforeAll(async () => {
   const timers = new ManualTimers(Date.UTC(2026, 0, 1));
   store = new OverrideStore({ timers });
   runner = new DrillRunner({ timers, healthyRegions: () => ["eu", "us"], answersByRegion: () => new Map() });
-  runner.setDrills(parseDrills("drills:\n  - name: eu-out\n    duration: 20s\n    regions: [eu]\n", "d.yaml"));
+  runner.setDrills(
+    parseDrills("drills:\n  - name: eu-out\n    duration: 20s\n    regions: [eu]\n", "d.yaml"),
+  );
   const api = new AdminApi(TOKEN);
   mountRoutes(api, [...overrideRoutes(store), ...drillRoutes(runner)]);
   listener = await listenAdmin(api, "127.0.0.1", 0);
@@ -32,18 +34,35 @@ afterAll(async () => {
 async function run(command: typeof runOverrideCommand, argv: string[], env: Record<string, string> = {}) {
   let out = "";
   let err = "";
-  const io: CommandIo = { out: (t) => (out += t), err: (t) => (err += t), env: { GSLB_ADMIN: admin, ...env } };
+  const io: CommandIo = {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    env: { GSLB_ADMIN: admin, ...env },
+  };
   const code = await command(argv, io);
   return { code, out, err };
 }
 
 describe("gslb override", () => {
   it("sets with the token, lists, and clears", async () => {
-    const set = await run(runOverrideCommand, ["set", "region", "eu", "down", "--reason", "incident 42", "--for", "30s", "--token", TOKEN]);
+    const set = await run(runOverrideCommand, [
+      "set",
+      "region",
+      "eu",
+      "down",
+      "--reason",
+      "incident 42",
+      "--for",
+      "30s",
+      "--token",
+      TOKEN,
+    ]);
     expect(set).toMatchObject({ code: 0, err: "" });
     expect(store.regions().get("eu")?.state).toBe("down");
     const list = await run(runOverrideCommand, ["list", "--json"]);
-    expect(JSON.parse(list.out).overrides).toMatchObject([{ scope: "region", name: "eu", state: "down", reason: "incident 42" }]);
+    expect(JSON.parse(list.out).overrides).toMatchObject([
+      { scope: "region", name: "eu", state: "down", reason: "incident 42" },
+    ]);
     const cleared = await run(runOverrideCommand, ["clear", "region", "eu"], { GSLB_ADMIN_TOKEN: TOKEN });
     expect(cleared.code).toBe(0);
     expect(store.list()).toEqual([]);
@@ -53,8 +72,16 @@ describe("gslb override", () => {
   it.each([
     { argv: ["set", "region", "eu", "down", "--reason", "x"], code: 1, err: /401.*bearer token/ },
     { argv: ["set", "region", "eu", "down", "--reason", "x", "--token", "wrong"], code: 1, err: /401/ },
-    { argv: ["set", "region", "eu", "sideways", "--reason", "x", "--token", TOKEN], code: 1, err: /400.*state/ },
-    { argv: ["set", "region", "eu", "down", "--reason", "x", "--for", "soon", "--token", TOKEN], code: 1, err: /invalid duration/ },
+    {
+      argv: ["set", "region", "eu", "sideways", "--reason", "x", "--token", TOKEN],
+      code: 1,
+      err: /400.*state/,
+    },
+    {
+      argv: ["set", "region", "eu", "down", "--reason", "x", "--for", "soon", "--token", TOKEN],
+      code: 1,
+      err: /invalid duration/,
+    },
     { argv: ["set", "region", "eu", "down", "--token", TOKEN], code: 2, err: /needs --reason/ },
     { argv: ["clear", "nonexistent-id", "--token", TOKEN], code: 1, err: /404/ },
     { argv: ["frobnicate"], code: 2, err: /unknown override command/ },
@@ -67,7 +94,10 @@ describe("gslb override", () => {
   });
 
   it("prints help", async () => {
-    expect(await run(runOverrideCommand, ["--help"])).toMatchObject({ code: 0, out: expect.stringContaining("gslb override set") });
+    expect(await run(runOverrideCommand, ["--help"])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining("gslb override set"),
+    });
   });
 });
 

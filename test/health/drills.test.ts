@@ -32,7 +32,10 @@ drills:
 function world(yaml = DRILLS) {
   const timers = new ManualTimers(T0);
   const audit = new MemoryAuditLog();
-  const counts = new Map([["eu", 0], ["us", 0]]);
+  const counts = new Map([
+    ["eu", 0],
+    ["us", 0],
+  ]);
   const healthy = { regions: ["eu", "us"] };
   const reportDir = dirs.make();
   const runner = new DrillRunner({
@@ -77,14 +80,26 @@ describe("drill lifecycle", () => {
     expect(runner.rampRegions().size).toBe(0);
     await step(10);
     const report = lastReport(runner);
-    expect(report).toMatchObject({ drill: "eu-out", trigger: "schedule", startedAt: MINUTE_MARK, endedAt: MINUTE_MARK + 20_000, aborted: false, skipped: false });
+    expect(report).toMatchObject({
+      drill: "eu-out",
+      trigger: "schedule",
+      startedAt: MINUTE_MARK,
+      endedAt: MINUTE_MARK + 20_000,
+      aborted: false,
+      skipped: false,
+    });
     expect(report.answersStoppedAt! - report.startedAt!).toBeLessThanOrEqual(1000);
     expect(report.answers.during["eu"]).toBe(0);
     expect(report.answers.during["us"]).toBe(400);
     expect(report.answers.before["eu"]).toBeGreaterThan(0);
     expect(report.answers.after["eu"]).toBeGreaterThan(0);
     expect(report.windowsMs).toEqual({ before: 10_000, during: 20_000, after: 10_000 });
-    expect(audit.records.map((r) => r.action)).toEqual(["drill.pending", "drill.start", "drill.end", "drill.report"]);
+    expect(audit.records.map((r) => r.action)).toEqual([
+      "drill.pending",
+      "drill.start",
+      "drill.end",
+      "drill.report",
+    ]);
     await timers.advance(0);
     await new Promise((r) => setTimeout(r, 50));
     expect(JSON.parse(readFileSync(report.reportFile!, "utf8"))).toEqual(report);
@@ -129,7 +144,13 @@ describe("drill lifecycle", () => {
     expect(runner.regions().size).toBe(0);
     expect(runner.stopRun("eu-out")).toMatchObject({ ok: false, status: 409 });
     await step(10);
-    expect(lastReport(runner)).toMatchObject({ trigger: "manual", by: "alice", aborted: true, abortReason: "stopped by bob", startedAt: T0 + 5000 });
+    expect(lastReport(runner)).toMatchObject({
+      trigger: "manual",
+      by: "alice",
+      aborted: true,
+      abortReason: "stopped by bob",
+      startedAt: T0 + 5000,
+    });
     expect(lastReport(runner).answers.before["eu"]).toBe(50);
     expect(timers.now()).toBe(T0 + 18_000);
     runner.stop();
@@ -138,16 +159,36 @@ describe("drill lifecycle", () => {
 
 describe("drills file", () => {
   it("parses with defaults", () => {
-    const [drill] = parseDrills("drills:\n  - name: a\n    schedule: '0 3 * * 2'\n    duration: 1m\n    regions: [eu]\n", "d.yaml");
-    expect(drill).toMatchObject({ duration: 60_000, ttlRampLead: 0, abort: { minHealthyOtherRegions: 1 }, enabled: true });
+    const [drill] = parseDrills(
+      "drills:\n  - name: a\n    schedule: '0 3 * * 2'\n    duration: 1m\n    regions: [eu]\n",
+      "d.yaml",
+    );
+    expect(drill).toMatchObject({
+      duration: 60_000,
+      ttlRampLead: 0,
+      abort: { minHealthyOtherRegions: 1 },
+      enabled: true,
+    });
   });
 
   it.each([
-    ["drills:\n  - name: a\n    schedule: '61 * * * *'\n    duration: 1m\n    regions: [eu]\n", "d.yaml:3: drills[0].schedule: invalid cron pattern"],
+    [
+      "drills:\n  - name: a\n    schedule: '61 * * * *'\n    duration: 1m\n    regions: [eu]\n",
+      "d.yaml:3: drills[0].schedule: invalid cron pattern",
+    ],
     ["drills:\n  - name: a\n    duration: 1m\n    regions: []\n", "d.yaml:4: drills[0].regions:"],
-    ["drills:\n  - name: a\n    duration: soon\n    regions: [eu]\n", "d.yaml:3: drills[0].duration: invalid duration"],
-    ["drills:\n  - name: a\n    duration: 1m\n    regions: [eu]\n    timezone: Mars/Base\n", "d.yaml:5: drills[0].timezone: unknown time zone"],
-    ["drills:\n  - name: a\n    duration: 1m\n    regions: [eu]\n  - name: a\n    duration: 1m\n    regions: [us]\n", "d.yaml:5: drills[1].name: duplicate drill"],
+    [
+      "drills:\n  - name: a\n    duration: soon\n    regions: [eu]\n",
+      "d.yaml:3: drills[0].duration: invalid duration",
+    ],
+    [
+      "drills:\n  - name: a\n    duration: 1m\n    regions: [eu]\n    timezone: Mars/Base\n",
+      "d.yaml:5: drills[0].timezone: unknown time zone",
+    ],
+    [
+      "drills:\n  - name: a\n    duration: 1m\n    regions: [eu]\n  - name: a\n    duration: 1m\n    regions: [us]\n",
+      "d.yaml:5: drills[1].name: duplicate drill",
+    ],
     ["drills: [\n", "d.yaml:"],
   ])("reports %j as file:line: path: reason", (yaml, expected) => {
     let error: unknown;

@@ -23,7 +23,11 @@ describe("override store", () => {
     store.set(req({ scope: "region", name: "eu", state: "draining", reason: "maintenance" }));
     store.set(req({ scope: "target", name: "web@10.0.0.1:80", state: "up", reason: "fixed", by: "alice" }));
     expect(store.list()).toHaveLength(2);
-    expect(store.targets().get("web@10.0.0.1:80")).toMatchObject({ state: "up", source: "override", since: 1000 });
+    expect(store.targets().get("web@10.0.0.1:80")).toMatchObject({
+      state: "up",
+      source: "override",
+      since: 1000,
+    });
     expect(store.targets().get("web@10.0.0.1:80")!.reason).toMatch(/alice: fixed/);
     expect(store.regions().get("eu")).toMatchObject({ state: "draining", source: "override" });
     expect(store.regions().get("us")).toBeUndefined();
@@ -45,7 +49,13 @@ describe("override store", () => {
     await timers.advance(30_000);
     expect([...store.regions().keys()]).toEqual(["ap"]);
     expect(changes).toBe(5);
-    expect(audit.records.map((r) => r.action)).toEqual(["override.set", "override.set", "override.set", "override.expire", "override.expire"]);
+    expect(audit.records.map((r) => r.action)).toEqual([
+      "override.set",
+      "override.set",
+      "override.set",
+      "override.expire",
+      "override.expire",
+    ]);
     store.stop();
   });
 
@@ -66,8 +76,14 @@ describe("override store", () => {
     const file = new StateFile(path, undefined, { now: () => timers.now() });
     const store = new OverrideStore({ timers, newId, persist: (list) => file.setOverrides(list) });
     store.set(req({ scope: "region", name: "eu", state: "down", reason: "incident", for: "30s" }));
-    store.set(req({ scope: "target", name: "web@10.0.0.1:80", state: "draining", reason: "upgrade", for: "2m" }));
-    file.setTargets(new Map([["web@10.0.0.2:80", { state: "down", since: 9000, rttMs: null, flaps: 2, detail: "refused" }]]));
+    store.set(
+      req({ scope: "target", name: "web@10.0.0.1:80", state: "draining", reason: "upgrade", for: "2m" }),
+    );
+    file.setTargets(
+      new Map([
+        ["web@10.0.0.2:80", { state: "down", since: 9000, rttMs: null, flaps: 2, detail: "refused" }],
+      ]),
+    );
     await file.flush();
     store.stop();
 
@@ -89,9 +105,15 @@ describe("state file", () => {
   it("is missing → empty, corrupt → STATE_FILE error", async () => {
     const dir = dirs.make();
     expect((await readStateFile(join(dir, "none.json"))).overrides).toEqual([]);
-    for (const text of ["{nope", JSON.stringify({ version: 2, savedAt: 1 }), JSON.stringify({ version: 1, savedAt: 1, targets: { k: { state: "sideways" } } })]) {
+    for (const text of [
+      "{nope",
+      JSON.stringify({ version: 2, savedAt: 1 }),
+      JSON.stringify({ version: 1, savedAt: 1, targets: { k: { state: "sideways" } } }),
+    ]) {
       writeFileSync(join(dir, "bad.json"), text);
-      await expect(readStateFile(join(dir, "bad.json"))).rejects.toSatisfy((e) => e instanceof GslbError && e.code === "GSLB_ERR_STATE_FILE");
+      await expect(readStateFile(join(dir, "bad.json"))).rejects.toSatisfy(
+        (e) => e instanceof GslbError && e.code === "GSLB_ERR_STATE_FILE",
+      );
     }
   });
 
@@ -99,7 +121,10 @@ describe("state file", () => {
     const dir = dirs.make();
     const path = join(dir, "sub", "state.json");
     const file = new StateFile(path);
-    for (let i = 0; i < 20; i++) file.setTargets(new Map([["k", { state: i % 2 === 0 ? "up" : "down", since: i, rttMs: 1, flaps: i, detail: "d" }]]));
+    for (let i = 0; i < 20; i++)
+      file.setTargets(
+        new Map([["k", { state: i % 2 === 0 ? "up" : "down", since: i, rttMs: 1, flaps: i, detail: "d" }]]),
+      );
     await file.flush();
     expect(JSON.parse(readFileSync(path, "utf8")).targets.k).toMatchObject({ flaps: 19, state: "down" });
   });
@@ -111,6 +136,11 @@ describe("audit log", () => {
     const log = new FileAuditLog(path);
     for (let i = 0; i < 5; i++) log.append({ time: new Date(i).toISOString(), action: `a${i}`, by: "t" });
     await log.flush();
-    expect(readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l).action)).toEqual(["a0", "a1", "a2", "a3", "a4"]);
+    expect(
+      readFileSync(path, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).action),
+    ).toEqual(["a0", "a1", "a2", "a3", "a4"]);
   });
 });

@@ -18,7 +18,10 @@ afterAll(async () => {
 function waitFor(scheduler: Scheduler, key: string, state: "up" | "down"): Promise<number> {
   return new Promise((resolve) => {
     const check = (): void => {
-      if (scheduler.getCurrent().target(key).state === state && scheduler.getCurrent().target(key).source === "probe") {
+      if (
+        scheduler.getCurrent().target(key).state === state &&
+        scheduler.getCurrent().target(key).source === "probe"
+      ) {
         unsubscribe();
         resolve(Date.now());
       }
@@ -32,7 +35,20 @@ describe("real-time failover of an HTTP backend", () => {
   it("goes down within 4 s of the kill and comes back after rise 2", async () => {
     server = createServer((_req, res) => res.end("ok"));
     const port = await listen(server);
-    const checks = new Map([["web", checkSchema.parse({ kind: "http", path: "/", interval: "1s", timeout: "400ms", fall: 3, rise: 2, jitter: 0 })]]);
+    const checks = new Map([
+      [
+        "web",
+        checkSchema.parse({
+          kind: "http",
+          path: "/",
+          interval: "1s",
+          timeout: "400ms",
+          fall: 3,
+          rise: 2,
+          jitter: 0,
+        }),
+      ],
+    ]);
     const scheduler = new Scheduler({ maxConcurrent: 4 });
     const address = `127.0.0.1:${port}`;
     const key = targetKey("web", address);

@@ -29,7 +29,7 @@ class FakeNet {
       run: (target, signal) => {
         const address = target.port === undefined ? target.host : `${target.host}:${target.port}`;
         this.runs.push({ address, at: this.timers.now(), signal });
-        const result: ProbeResult = this.up.get(address) ?? true ? probeOk(10) : probeFail("refused");
+        const result: ProbeResult = (this.up.get(address) ?? true) ? probeOk(10) : probeFail("refused");
         if (!this.hold) return Promise.resolve(result);
         this.inFlight += 1;
         this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -59,7 +59,13 @@ function setup(options: Partial<SchedulerOptions> = {}) {
   const net = new FakeNet(timers);
   const logs: Record<string, unknown>[] = [];
   const logger = { info: (obj: Record<string, unknown>) => void logs.push(obj), warn: () => undefined };
-  const scheduler = new Scheduler({ timers, random: () => 0, probeFactory: net.factory, logger: logger as never, ...options });
+  const scheduler = new Scheduler({
+    timers,
+    random: () => 0,
+    probeFactory: net.factory,
+    logger: logger as never,
+    ...options,
+  });
   return { timers, net, logs, scheduler };
 }
 
@@ -68,12 +74,20 @@ const spec = (address: string, check = "web"): HealthTargetSpec => ({ check, add
 describe("scheduler", () => {
   it("probes each (check, address) once however many records share it", async () => {
     const { timers, net, scheduler } = setup();
-    scheduler.setTargets([spec("10.0.0.1:80"), spec("10.0.0.1:80"), spec("10.0.0.2:80"), spec("10.0.0.1:80")], web);
+    scheduler.setTargets(
+      [spec("10.0.0.1:80"), spec("10.0.0.1:80"), spec("10.0.0.2:80"), spec("10.0.0.1:80")],
+      web,
+    );
     await timers.advance(2500);
     expect(net.runsOf("10.0.0.1:80")).toEqual([1_000_000, 1_001_000, 1_002_000]);
     expect(net.runsOf("10.0.0.2:80")).toHaveLength(3);
     expect(net.created).toEqual(["web"]);
-    expect(scheduler.targets().map((t) => t.key).sort()).toEqual(["web@10.0.0.1:80", "web@10.0.0.2:80"]);
+    expect(
+      scheduler
+        .targets()
+        .map((t) => t.key)
+        .sort(),
+    ).toEqual(["web@10.0.0.1:80", "web@10.0.0.2:80"]);
     await scheduler.stop();
   });
 
@@ -99,7 +113,10 @@ describe("scheduler", () => {
   it("never runs more probes at once than the cap, and runs the rest as slots free up", async () => {
     const { timers, net, scheduler } = setup({ maxConcurrent: 2 });
     net.hold = true;
-    scheduler.setTargets(["a", "b", "c", "d", "e"].map((h) => spec(`${h}.test:80`)), web);
+    scheduler.setTargets(
+      ["a", "b", "c", "d", "e"].map((h) => spec(`${h}.test:80`)),
+      web,
+    );
     await timers.advance(0);
     expect(net.runs).toHaveLength(2);
     net.held.shift()!();
@@ -164,24 +181,44 @@ describe("scheduler", () => {
     await timers.advance(2000);
     expect(scheduler.getCurrent().target(key).state).toBe("up");
     await timers.advance(1000);
-    expect(scheduler.getCurrent().target(key)).toMatchObject({ state: "down", reason: "refused", since: 1_004_000 });
-    expect(logs.map((l) => [l["from"], l["to"]])).toEqual([["unknown", "up"], ["up", "down"]]);
+    expect(scheduler.getCurrent().target(key)).toMatchObject({
+      state: "down",
+      reason: "refused",
+      since: 1_004_000,
+    });
+    expect(logs.map((l) => [l["from"], l["to"]])).toEqual([
+      ["unknown", "up"],
+      ["up", "down"],
+    ]);
     expect(net.runs.length).toBe(5);
-    expect(seen.filter((h, i) => i === 0 || h.state !== seen[i - 1]!.state).map((h) => h.state)).toEqual(["down", "up", "down"]);
+    expect(seen.filter((h, i) => i === 0 || h.state !== seen[i - 1]!.state).map((h) => h.state)).toEqual([
+      "down",
+      "up",
+      "down",
+    ]);
     await scheduler.stop();
   });
 
   it("with assume up, a target is up before its first result", async () => {
     const { scheduler } = setup({ initial: "up" });
     scheduler.setTargets([spec("10.0.0.1:80")], web);
-    expect(scheduler.getCurrent().target("web@10.0.0.1:80")).toMatchObject({ state: "up", source: "assumed" });
-    expect(scheduler.getCurrent().target("web@10.9.9.9:80")).toMatchObject({ state: "up", source: "assumed" });
+    expect(scheduler.getCurrent().target("web@10.0.0.1:80")).toMatchObject({
+      state: "up",
+      source: "assumed",
+    });
+    expect(scheduler.getCurrent().target("web@10.9.9.9:80")).toMatchObject({
+      state: "up",
+      source: "assumed",
+    });
     await scheduler.stop();
   });
 
   it("resolves firstRound once every target has a result", async () => {
     const { timers, scheduler } = setup({ random: () => 0.5 });
-    scheduler.setTargets([spec("10.0.0.1:80"), spec("10.0.0.2:80")], checks({ web: { kind: "tcp", interval: "1s", timeout: "500ms", jitter: 0.5 } }));
+    scheduler.setTargets(
+      [spec("10.0.0.1:80"), spec("10.0.0.2:80")],
+      checks({ web: { kind: "tcp", interval: "1s", timeout: "500ms", jitter: 0.5 } }),
+    );
     let done = false;
     void scheduler.firstRound().then(() => (done = true));
     await timers.advance(100);
@@ -203,7 +240,10 @@ describe("scheduler", () => {
 
     const second = setup({ saved: last });
     second.scheduler.setTargets([spec("10.0.0.1:80")], web);
-    expect(second.scheduler.getCurrent().target("web@10.0.0.1:80")).toMatchObject({ state: "down", source: "probe" });
+    expect(second.scheduler.getCurrent().target("web@10.0.0.1:80")).toMatchObject({
+      state: "down",
+      source: "probe",
+    });
     await second.timers.advance(10);
     expect(second.scheduler.getCurrent().target("web@10.0.0.1:80").state).toBe("down");
     await second.timers.advance(1000);
@@ -213,8 +253,18 @@ describe("scheduler", () => {
 
   it("folds overlays on top of probe states, later overlays winning", async () => {
     const { timers, scheduler } = setup();
-    const forced = (state: "up" | "down" | "draining"): TargetHealth => ({ state, rttMs: null, since: 1, source: "override", reason: "ops" });
-    const overlay = (t: [string, TargetHealth][], r: [string, TargetHealth][], ramp: string[]): HealthOverlay => ({
+    const forced = (state: "up" | "down" | "draining"): TargetHealth => ({
+      state,
+      rttMs: null,
+      since: 1,
+      source: "override",
+      reason: "ops",
+    });
+    const overlay = (
+      t: [string, TargetHealth][],
+      r: [string, TargetHealth][],
+      ramp: string[],
+    ): HealthOverlay => ({
       targets: () => new Map(t),
       regions: () => new Map(r),
       rampRegions: () => new Set(ramp),

@@ -12,7 +12,9 @@ import { tempDir } from "../helpers/temp-dir.ts";
 const { path: dir, remove } = tempDir("svc");
 afterAll(remove);
 
-const checks = new Map([["web", checkSchema.parse({ kind: "http", interval: "1s", timeout: "500ms", jitter: 0, rise: 2, fall: 3 })]]);
+const checks = new Map([
+  ["web", checkSchema.parse({ kind: "http", interval: "1s", timeout: "500ms", jitter: 0, rise: 2, fall: 3 })],
+]);
 const specs = [
   { check: "web", address: "10.0.0.1:80" },
   { check: "web", address: "10.0.0.2:80" },
@@ -21,7 +23,8 @@ const specs = [
 function probes(up: Map<string, boolean>): () => Probe {
   return () => ({
     kind: "fake",
-    run: (target) => Promise.resolve(up.get(`${target.host}:${target.port}`) === false ? probeFail("refused") : probeOk(25)),
+    run: (target) =>
+      Promise.resolve(up.get(`${target.host}:${target.port}`) === false ? probeFail("refused") : probeOk(25)),
   });
 }
 
@@ -46,7 +49,15 @@ describe("health service", () => {
     const { service, registry } = await start(timers, up);
     service.setTargets(specs, checks);
     await timers.advance(10);
-    service.overrides.set(overrideRequestSchema.parse({ scope: "region", name: "eu", state: "draining", reason: "maintenance", for: "1h" }));
+    service.overrides.set(
+      overrideRequestSchema.parse({
+        scope: "region",
+        name: "eu",
+        state: "draining",
+        reason: "maintenance",
+        for: "1h",
+      }),
+    );
     const view = service.getCurrent();
     expect(view.target("web@10.0.0.1:80").state).toBe("up");
     expect(view.target("web@10.0.0.2:80")).toMatchObject({ state: "down", reason: "refused" });
@@ -58,21 +69,29 @@ describe("health service", () => {
     expect(text).toContain('gslb_health_probe_results_total{target="web@10.0.0.2:80",outcome="fail"} 1');
     expect(text).toContain('gslb_health_rtt_seconds{target="web@10.0.0.1:80"} 0.025');
     expect(text).toContain('gslb_health_override_active{scope="region",name="eu",state="draining"} 1');
-    expect(text).toContain('gslb_health_last_transition_timestamp_seconds{target="web@10.0.0.2:80"} 1700000000');
+    expect(text).toContain(
+      'gslb_health_last_transition_timestamp_seconds{target="web@10.0.0.2:80"} 1700000000',
+    );
     await service.stop();
 
     up.set("10.0.0.2:80", true);
     const later = new ManualTimers(1_700_000_100_000);
     const again = await start(later, up);
     again.service.setTargets(specs, checks);
-    expect(again.service.getCurrent().target("web@10.0.0.2:80")).toMatchObject({ state: "down", source: "probe" });
+    expect(again.service.getCurrent().target("web@10.0.0.2:80")).toMatchObject({
+      state: "down",
+      source: "probe",
+    });
     expect(again.service.getCurrent().region("eu")?.state).toBe("draining");
     await later.advance(1010);
     expect(again.service.getCurrent().target("web@10.0.0.2:80").state).toBe("up");
     const flaps = await again.registry.metrics();
     expect(flaps).toContain('gslb_health_flaps_total{target="web@10.0.0.2:80"} 1');
     await again.service.stop();
-    const actions = readFileSync(join(dir, "audit.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).action);
+    const actions = readFileSync(join(dir, "audit.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).action);
     expect(actions).toEqual(["override.set"]);
   });
 
@@ -80,12 +99,26 @@ describe("health service", () => {
     const timers = new ManualTimers(1_700_000_000_000);
     const { service } = await start(timers, new Map());
     service.setDrills([
-      { name: "d", duration: 20_000, regions: ["us"], ttlRampLead: 0, abort: { minHealthyOtherRegions: 1 }, enabled: true },
+      {
+        name: "d",
+        duration: 20_000,
+        regions: ["us"],
+        ttlRampLead: 0,
+        abort: { minHealthyOtherRegions: 1 },
+        enabled: true,
+      },
     ]);
     expect(service.drills.runNow("d").ok).toBe(true);
     expect(service.getCurrent().region("us")).toMatchObject({ state: "down", source: "drill" });
     expect(service.getCurrent().ttlRamp?.("us")).toBe(true);
-    service.overrides.set(overrideRequestSchema.parse({ scope: "region", name: "us", state: "up", reason: "stop the drill's effect" }));
+    service.overrides.set(
+      overrideRequestSchema.parse({
+        scope: "region",
+        name: "us",
+        state: "up",
+        reason: "stop the drill's effect",
+      }),
+    );
     expect(service.getCurrent().region("us")).toMatchObject({ state: "up", source: "override" });
     await timers.advance(21_000);
     expect(service.getCurrent().ttlRamp?.("us")).toBe(false);

@@ -35,7 +35,9 @@ describe("tracker, rise 2 / fall 3", () => {
 
   it("a flapping backend does not flap the state", () => {
     const tracker = new Tracker({ rise: 2, fall: 3, initial: "unknown" }, 0);
-    const transitions = [..."+-+--+-+--+-+--+"].flatMap((c, i) => tracker.record(c === "+" ? probeOk(1) : probeFail("x"), i) ?? []);
+    const transitions = [..."+-+--+-+--+-+--+"].flatMap(
+      (c, i) => tracker.record(c === "+" ? probeOk(1) : probeFail("x"), i) ?? [],
+    );
     expect(transitions.map((t) => t.to)).toEqual(["up"]);
     expect(tracker.snapshot().flaps).toBe(0);
   });
@@ -49,8 +51,18 @@ describe("tracker, rise 2 / fall 3", () => {
   it("reports each transition with its time and the failing detail", () => {
     const tracker = new Tracker({ rise: 2, fall: 1, initial: "unknown" }, 0);
     expect(tracker.record(probeOk(1), 100)).toEqual({ from: "unknown", to: "up", at: 100, detail: "ok" });
-    expect(tracker.record(probeFail("status 503"), 200)).toEqual({ from: "up", to: "down", at: 200, detail: "status 503" });
-    expect(tracker.snapshot()).toMatchObject({ state: "down", since: 200, detail: "status 503", provisional: false });
+    expect(tracker.record(probeFail("status 503"), 200)).toEqual({
+      from: "up",
+      to: "down",
+      at: 200,
+      detail: "status 503",
+    });
+    expect(tracker.snapshot()).toMatchObject({
+      state: "down",
+      since: 200,
+      detail: "status 503",
+      provisional: false,
+    });
   });
 
   it("smooths RTT as an EWMA of successful probes only", () => {

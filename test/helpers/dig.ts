@@ -12,7 +12,19 @@ export async function dig(args: readonly string[], tool: "dig" | "kdig" = "dig")
 
 /** `dig +short` against 127.0.0.1:`port`, one try of 1 s: the answer lines sorted, or null when it did not answer. */
 export async function digShort(port: number, name: string, type = "A"): Promise<string[] | null> {
-  const out = await dig(["@127.0.0.1", "-p", String(port), "+short", "+time=1", "+tries=1", name, type]).catch(() => null);
+  const out = await dig([
+    "@127.0.0.1",
+    "-p",
+    String(port),
+    "+short",
+    "+time=1",
+    "+tries=1",
+    name,
+    type,
+  ]).catch(() => null);
   if (out === null) return null;
-  return out.split("\n").filter((l) => l !== "" && !l.startsWith(";;")).sort();
+  return out
+    .split("\n")
+    .filter((l) => l !== "" && !l.startsWith(";;"))
+    .sort();
 }

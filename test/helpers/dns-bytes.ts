@@ -22,7 +22,14 @@ export interface HeaderSpec {
 }
 
 export function header(h: HeaderSpec): number[] {
-  return [...u16(h.id), ...u16(h.flags ?? 0x0100), ...u16(h.qd ?? 1), ...u16(h.an ?? 0), ...u16(h.ns ?? 0), ...u16(h.ar ?? 0)];
+  return [
+    ...u16(h.id),
+    ...u16(h.flags ?? 0x0100),
+    ...u16(h.qd ?? 1),
+    ...u16(h.an ?? 0),
+    ...u16(h.ns ?? 0),
+    ...u16(h.ar ?? 0),
+  ];
 }
 
 export function question(qname: string, qtype = 1, qclass = 1): number[] {
@@ -52,10 +59,24 @@ export interface OptSpec {
 export function opt(spec: OptSpec = {}): number[] {
   const rdata = spec.options ?? [];
   const flags = spec.dnssecOk === true ? 0x80 : 0;
-  return [...(spec.owner ?? [0]), ...u16(41), ...u16(spec.payload ?? 1232), 0, spec.version ?? 0, flags, 0, ...u16(rdata.length), ...rdata];
+  return [
+    ...(spec.owner ?? [0]),
+    ...u16(41),
+    ...u16(spec.payload ?? 1232),
+    0,
+    spec.version ?? 0,
+    flags,
+    0,
+    ...u16(rdata.length),
+    ...rdata,
+  ];
 }
 
 /** A plain query: header + question (+ one OPT when given). */
 export function query(id: number, qname: string, qtype = 1, edns?: OptSpec): Buffer {
-  return Buffer.from([...header({ id, ar: edns === undefined ? 0 : 1 }), ...question(qname, qtype), ...(edns === undefined ? [] : opt(edns))]);
+  return Buffer.from([
+    ...header({ id, ar: edns === undefined ? 0 : 1 }),
+    ...question(qname, qtype),
+    ...(edns === undefined ? [] : opt(edns)),
+  ]);
 }

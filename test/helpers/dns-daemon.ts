@@ -15,7 +15,13 @@ export interface DnsDaemon {
  * Spawns `command args` (which serves on 127.0.0.1:`port` from the files in `dir`), waits until it answers a
  * SOA query for `zone`, and returns a handle that stops it by PID and removes `dir`.
  */
-export async function runDnsDaemon(command: string, args: readonly string[], dir: TempDir, port: number, zone: string): Promise<DnsDaemon> {
+export async function runDnsDaemon(
+  command: string,
+  args: readonly string[],
+  dir: TempDir,
+  port: number,
+  zone: string,
+): Promise<DnsDaemon> {
   const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));

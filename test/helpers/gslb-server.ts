@@ -34,7 +34,10 @@ export async function startTestServer(
   }
 }
 
-async function startOnce(files: Readonly<Record<string, string>>, extra: Record<string, unknown>): Promise<TestServer> {
+async function startOnce(
+  files: Readonly<Record<string, string>>,
+  extra: Record<string, unknown>,
+): Promise<TestServer> {
   const temp = tempDir("zones");
   const zonesDir = temp.path;
   for (const [name, text] of Object.entries(files)) writeFileSync(join(zonesDir, name), text);

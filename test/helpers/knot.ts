@@ -35,7 +35,11 @@ export async function startKnot(
     `    listen: 127.0.0.1@${port}`,
     ...(options.workers === undefined
       ? []
-      : [`    udp-workers: ${options.workers}`, `    tcp-workers: ${options.workers}`, "    background-workers: 1"]),
+      : [
+          `    udp-workers: ${options.workers}`,
+          `    tcp-workers: ${options.workers}`,
+          "    background-workers: 1",
+        ]),
     "log:",
     "  - target: stderr",
     "    any: error",

@@ -5,7 +5,8 @@
  */
 import { parseIp } from "../../src/geo/address.ts";
 
-export type MmdbValue = string | number | boolean | readonly MmdbValue[] | { readonly [key: string]: MmdbValue };
+export type MmdbValue =
+  string | number | boolean | readonly MmdbValue[] | { readonly [key: string]: MmdbValue };
 
 export interface MmdbNetwork {
   /** "192.0.2.0/24" or "2001:db8::/32". Later entries override earlier ones where they overlap. */
@@ -59,7 +60,9 @@ export function writeMmdb(options: MmdbOptions): Buffer {
   };
   const nodeBytes = recordSize / 4;
   const tree = Buffer.alloc(nodeCount * nodeBytes);
-  nodes.forEach((node, i) => writeNode(tree, i * nodeBytes, recordSize, valueOf(node.left), valueOf(node.right)));
+  nodes.forEach((node, i) =>
+    writeNode(tree, i * nodeBytes, recordSize, valueOf(node.left), valueOf(node.right)),
+  );
   const metadata = encode({
     node_count: nodeCount,
     record_size: recordSize,
@@ -86,7 +89,12 @@ function networkBits(network: string, ipVersion: 4 | 6): [number[], number] {
   return [bits, (parsed.family === 4 && ipVersion === 6 ? 96 : 0) + prefix];
 }
 
-function insert(root: TreeNode, bits: readonly number[], length: number, leaf: { readonly data: number }): void {
+function insert(
+  root: TreeNode,
+  bits: readonly number[],
+  length: number,
+  leaf: { readonly data: number },
+): void {
   if (length === 0) throw new Error("a /0 network is not representable as a record of the root");
   let node = root;
   for (let depth = 0; depth < length - 1; depth++) {
@@ -128,7 +136,17 @@ function writeNode(buf: Buffer, at: number, recordSize: 24 | 28 | 32, left: numb
   }
 }
 
-const TYPE = { string: 2, double: 3, uint16: 5, uint32: 6, map: 7, int32: 8, uint64: 9, array: 11, boolean: 14 };
+const TYPE = {
+  string: 2,
+  double: 3,
+  uint16: 5,
+  uint32: 6,
+  map: 7,
+  int32: 8,
+  uint64: 9,
+  array: 11,
+  boolean: 14,
+};
 
 function control(type: number, size: number): Buffer {
   const head: number[] = [];
@@ -180,5 +198,8 @@ export function encode(value: MmdbValue): Buffer {
     return Buffer.concat([control(TYPE.array, value.length), ...value.map((v: MmdbValue) => encode(v))]);
   }
   const entries = Object.entries(value as { readonly [key: string]: MmdbValue });
-  return Buffer.concat([control(TYPE.map, entries.length), ...entries.flatMap(([k, v]) => [encode(k), encode(v)])]);
+  return Buffer.concat([
+    control(TYPE.map, entries.length),
+    ...entries.flatMap(([k, v]) => [encode(k), encode(v)]),
+  ]);
 }

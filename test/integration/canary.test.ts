@@ -56,13 +56,23 @@ describe("canary 95/5", () => {
 
   it("an edited weight changes the split without a restart; a typo keeps the old split", async () => {
     writeFileSync(file, zoneText("50", "50"));
-    await waitUntil(() => blast(server.dnsPort, "app.canary.test.", 2_000), (c) => share(c, "192.0.2.20") > 0.4, 8000, 200);
+    await waitUntil(
+      () => blast(server.dnsPort, "app.canary.test.", 2_000),
+      (c) => share(c, "192.0.2.20") > 0.4,
+      8000,
+      200,
+    );
     const after = await blast(server.dnsPort, "app.canary.test.", 20_000);
     expect(share(after, "192.0.2.20")).toBeGreaterThan(0.47);
     expect(share(after, "192.0.2.20")).toBeLessThan(0.53);
 
     writeFileSync(file, zoneText("95", "five"));
-    await waitUntil(async () => server.log(), (log) => log.includes("zone file rejected; serving its last good version"), 8000, 100);
+    await waitUntil(
+      async () => server.log(),
+      (log) => log.includes("zone file rejected; serving its last good version"),
+      8000,
+      100,
+    );
     expect(server.log()).toMatch(/canary\.test\.yaml:13: pools\.fleet\.targets\[1\]\.weight: /);
     const kept = await blast(server.dnsPort, "app.canary.test.", 20_000);
     expect(share(kept, "192.0.2.20")).toBeGreaterThan(0.47);

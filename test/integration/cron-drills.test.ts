@@ -8,7 +8,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DrillReport } from "../../src/health/drills.ts";
-import { DRILL_TTL, EU_ANSWER, HEALTHY_TTL, lastReport, NA_ANSWER, spawnDrillServer } from "./drill-server.ts";
+import {
+  DRILL_TTL,
+  EU_ANSWER,
+  HEALTHY_TTL,
+  lastReport,
+  NA_ANSWER,
+  spawnDrillServer,
+} from "./drill-server.ts";
 import { waitUntil, type ServerProcess } from "./helpers.ts";
 import { dig } from "../helpers/dig.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
@@ -59,11 +66,23 @@ afterAll(async () => {
 async function poll(port: number): Promise<void> {
   while (polling) {
     const sentAt = Date.now();
-    const out = await dig(["@127.0.0.1", "-p", String(port), "www.drill.test", "A", "+subnet=81.2.69.0/24", "+noall", "+answer", "+time=1", "+tries=1"]).catch(() => "");
+    const out = await dig([
+      "@127.0.0.1",
+      "-p",
+      String(port),
+      "www.drill.test",
+      "A",
+      "+subnet=81.2.69.0/24",
+      "+noall",
+      "+answer",
+      "+time=1",
+      "+tries=1",
+    ]).catch(() => "");
     const doneAt = Date.now();
     // www.drill.test.  300  IN  A  192.0.2.11
     const fields = out.trim().split(/\s+/);
-    if (fields.length === 5 && fields[3] === "A") seen.push({ sentAt, doneAt, ttl: Number(fields[1]), address: fields[4]! });
+    if (fields.length === 5 && fields[3] === "A")
+      seen.push({ sentAt, doneAt, ttl: Number(fields[1]), address: fields[4]! });
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -76,7 +95,10 @@ interface AuditLine {
 }
 
 function auditLines(): AuditLine[] {
-  return readFileSync(join(stateDir, "audit.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as AuditLine);
+  return readFileSync(join(stateDir, "audit.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as AuditLine);
 }
 
 describe("drills started by their cron schedule, watched with dig", () => {
@@ -90,7 +112,15 @@ describe("drills started by their cron schedule, watched with dig", () => {
         200,
       )
     ).value!;
-    expect(report).toMatchObject({ drill: "eu-drill", regions: ["eu"], trigger: "schedule", by: "cron", skipped: false, aborted: false, abortReason: null });
+    expect(report).toMatchObject({
+      drill: "eu-drill",
+      regions: ["eu"],
+      trigger: "schedule",
+      by: "cron",
+      skipped: false,
+      aborted: false,
+      abortReason: null,
+    });
     expect(new Date(report.scheduledFor).getUTCSeconds() % 10).toBe(0);
     expect(report.startedAt! - report.scheduledFor).toBeGreaterThanOrEqual(0);
     expect(report.startedAt! - report.scheduledFor).toBeLessThan(TOLERANCE_MS);
@@ -100,7 +130,9 @@ describe("drills started by their cron schedule, watched with dig", () => {
     expect(report.answers.before["eu"]).toBeGreaterThan(0);
     expect(report.answers.after["eu"]).toBeGreaterThan(0);
 
-    const cycle = seen.filter((s) => s.sentAt >= report.scheduledFor - RAMP_MS - 1000 && s.doneAt <= report.endedAt! + 1000);
+    const cycle = seen.filter(
+      (s) => s.sentAt >= report.scheduledFor - RAMP_MS - 1000 && s.doneAt <= report.endedAt! + 1000,
+    );
     const ramped = cycle.find((s) => s.ttl === DRILL_TTL);
     const switched = cycle.find((s) => s.address === NA_ANSWER);
     expect(ramped, "dig saw the drill TTL").toBeDefined();
@@ -122,16 +154,39 @@ describe("drills started by their cron schedule, watched with dig", () => {
     expect(reverted!.doneAt).toBeGreaterThanOrEqual(report.endedAt!);
     expect(reverted!.sentAt - report.endedAt!).toBeLessThan(TOLERANCE_MS);
     expect(reverted!.ttl).toBe(HEALTHY_TTL);
-    expect(seen.filter((s) => s.sentAt > switched!.doneAt && s.doneAt < report.endedAt!).every((s) => s.address === NA_ANSWER)).toBe(true);
+    expect(
+      seen
+        .filter((s) => s.sentAt > switched!.doneAt && s.doneAt < report.endedAt!)
+        .every((s) => s.address === NA_ANSWER),
+    ).toBe(true);
 
-    const actions = auditLines().filter((l) => l.by === "cron" && (l.drill === "eu-drill" || l.report?.drill === "eu-drill")).map((l) => l.action);
-    expect(actions).toEqual(expect.arrayContaining(["drill.pending", "drill.start", "drill.end", "drill.report"]));
+    const actions = auditLines()
+      .filter((l) => l.by === "cron" && (l.drill === "eu-drill" || l.report?.drill === "eu-drill"))
+      .map((l) => l.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(["drill.pending", "drill.start", "drill.end", "drill.report"]),
+    );
     expect(JSON.parse(readFileSync(report.reportFile!, "utf8"))).toEqual(report);
   }, 25_000);
 
   it("skips a scheduled drill whose abort condition holds, says why in the report and audit, and never moves the answer", async () => {
-    const report = (await waitUntil(() => lastReport(server, "impossible"), (r) => r !== null && r.scheduledFor > pollingSince + 1000, 12_000, 200)).value!;
-    expect(report).toMatchObject({ drill: "impossible", trigger: "schedule", by: "cron", skipped: true, aborted: true, startedAt: null, answersStoppedAt: null });
+    const report = (
+      await waitUntil(
+        () => lastReport(server, "impossible"),
+        (r) => r !== null && r.scheduledFor > pollingSince + 1000,
+        12_000,
+        200,
+      )
+    ).value!;
+    expect(report).toMatchObject({
+      drill: "impossible",
+      trigger: "schedule",
+      by: "cron",
+      skipped: true,
+      aborted: true,
+      startedAt: null,
+      answersStoppedAt: null,
+    });
     expect(report.abortReason).toBe("only 1 other healthy region(s) (na), need 5");
     expect(new Date(report.scheduledFor).getUTCSeconds() % 10).toBe(5);
     const audited = auditLines().find((l) => l.action === "drill.report" && l.report?.drill === "impossible");

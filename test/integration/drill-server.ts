@@ -35,11 +35,23 @@ export async function spawnDrillServer(dir: string, drillsYaml: string): Promise
   writeFileSync(drills, drillsYaml);
   const geoip = join(dir, "geo.mmdb");
   writeGeoFixture(geoip);
-  return spawnServer(["--zones", zones, "--geoip", geoip, "--state-dir", join(dir, "state"), "--drills", drills, "--no-watch"]);
+  return spawnServer([
+    "--zones",
+    zones,
+    "--geoip",
+    geoip,
+    "--state-dir",
+    join(dir, "state"),
+    "--drills",
+    drills,
+    "--no-watch",
+  ]);
 }
 
 /** The last report of drill `name` per the admin API, or null before its first run. */
 export async function lastReport(server: ServerProcess, name: string): Promise<DrillReport | null> {
-  const status = (await adminCall(server.admin, "GET", "/drills")).body as { drills: { name: string; lastReport: DrillReport | null }[] };
+  const status = (await adminCall(server.admin, "GET", "/drills")).body as {
+    drills: { name: string; lastReport: DrillReport | null }[];
+  };
   return status.drills.find((d) => d.name === name)?.lastReport ?? null;
 }

@@ -30,7 +30,8 @@ afterAll(async () => {
   dir.remove();
 });
 
-const drill = (...args: string[]): ReturnType<typeof runGslb> => runGslb(["drill", ...args, "--admin", server.admin, "--token", ADMIN_TOKEN]);
+const drill = (...args: string[]): ReturnType<typeof runGslb> =>
+  runGslb(["drill", ...args, "--admin", server.admin, "--token", ADMIN_TOKEN]);
 
 describe("drills", () => {
   it("fails the region over, reverts by itself and writes a report matching what DNS answered", async () => {
@@ -40,15 +41,38 @@ describe("drills", () => {
     expect(await answerOf(port, "www.drill.test.", EU)).toBe(EU_ANSWER);
     const asked = Date.now();
     expect((await drill("run", "eu-drill", "--now")).code).toBe(0);
-    const switched = await waitUntil(() => answerOf(port, "www.drill.test.", EU), (a) => a === NA_ANSWER, 2000, 20);
+    const switched = await waitUntil(
+      () => answerOf(port, "www.drill.test.", EU),
+      (a) => a === NA_ANSWER,
+      2000,
+      20,
+    );
     const switchedAt = asked + switched.afterMs;
     // While the drill runs on a region the record may answer from, its TTL is the drill TTL.
     expect((await ask(port, "www.drill.test.", EU)).answer[0]?.ttl).toBe(5);
-    const reverted = await waitUntil(() => answerOf(port, "www.drill.test.", EU), (a) => a === EU_ANSWER, 6000, 50);
+    const reverted = await waitUntil(
+      () => answerOf(port, "www.drill.test.", EU),
+      (a) => a === EU_ANSWER,
+      6000,
+      50,
+    );
     expect(switched.afterMs + reverted.afterMs).toBeGreaterThanOrEqual(2500);
 
-    const report = (await waitUntil(() => lastReport(server, "eu-drill"), (r) => r !== null, 4000, 100)).value!;
-    expect(report).toMatchObject({ drill: "eu-drill", regions: ["eu"], trigger: "manual", skipped: false, aborted: false });
+    const report = (
+      await waitUntil(
+        () => lastReport(server, "eu-drill"),
+        (r) => r !== null,
+        4000,
+        100,
+      )
+    ).value!;
+    expect(report).toMatchObject({
+      drill: "eu-drill",
+      regions: ["eu"],
+      trigger: "manual",
+      skipped: false,
+      aborted: false,
+    });
     expect(Math.abs(report.startedAt! - switchedAt)).toBeLessThanOrEqual(1000);
     expect(report.endedAt! - report.startedAt!).toBeGreaterThanOrEqual(2900);
     expect(report.answers.during["eu"] ?? 0).toBe(0);
@@ -62,7 +86,14 @@ describe("drills", () => {
 
   it("skips a drill whose abort condition holds at the start: the answer never moves", async () => {
     expect((await drill("run", "impossible", "--now")).code).toBe(0);
-    const report = (await waitUntil(() => lastReport(server, "impossible"), (r) => r !== null, 2000, 50)).value!;
+    const report = (
+      await waitUntil(
+        () => lastReport(server, "impossible"),
+        (r) => r !== null,
+        2000,
+        50,
+      )
+    ).value!;
     expect(report).toMatchObject({ skipped: true, aborted: true, startedAt: null });
     expect(await answerOf(server.dnsPort, "www.drill.test.", EU)).toBe(EU_ANSWER);
   });
@@ -70,10 +101,28 @@ describe("drills", () => {
   it("stops a running drill when its abort condition starts to hold", async () => {
     const port = server.dnsPort;
     expect((await drill("run", "eu-drill", "--now")).code).toBe(0);
-    await waitUntil(() => answerOf(port, "www.drill.test.", EU), (a) => a === NA_ANSWER, 2000, 20);
-    const set = await adminCall(server.admin, "POST", "/overrides", { scope: "region", name: "na", state: "down", reason: "lost na", for: "30s" });
+    await waitUntil(
+      () => answerOf(port, "www.drill.test.", EU),
+      (a) => a === NA_ANSWER,
+      2000,
+      20,
+    );
+    const set = await adminCall(server.admin, "POST", "/overrides", {
+      scope: "region",
+      name: "na",
+      state: "down",
+      reason: "lost na",
+      for: "30s",
+    });
     expect(set.status).toBe(201);
-    const report = (await waitUntil(() => lastReport(server, "eu-drill"), (r) => r !== null && r.aborted, 5000, 100)).value!;
+    const report = (
+      await waitUntil(
+        () => lastReport(server, "eu-drill"),
+        (r) => r !== null && r.aborted,
+        5000,
+        100,
+      )
+    ).value!;
     expect(report.abortReason).toMatch(/healthy/);
     expect(report.endedAt! - report.startedAt!).toBeLessThan(2900);
     expect(await answerOf(port, "www.drill.test.", EU)).toBe(EU_ANSWER);

@@ -51,7 +51,15 @@ beforeAll(async () => {
   writeFileSync(join(zones, "health.test.yaml"), healthZone(ports));
   const geoip = join(dir.path, "geo.mmdb");
   writeGeoFixture(geoip);
-  server = await spawnServer(["--zones", zones, "--geoip", geoip, "--state-dir", join(dir.path, "state"), "--no-watch"]);
+  server = await spawnServer([
+    "--zones",
+    zones,
+    "--geoip",
+    geoip,
+    "--state-dir",
+    join(dir.path, "state"),
+    "--no-watch",
+  ]);
 }, 15_000);
 afterAll(async () => {
   await server?.stop();
@@ -76,8 +84,18 @@ describe("health checks drive the answers", () => {
 
     await Promise.all([backends["primary"]!.kill(), backends["eu"]!.kill()]);
     const [failover, geo] = await Promise.all([
-      waitUntil(() => answerOf(port, "api.health.test."), (a) => a === "192.0.2.2", 6000, 50),
-      waitUntil(() => answerOf(port, "www.health.test.", EU), (a) => a === "198.51.100.11", 6000, 50),
+      waitUntil(
+        () => answerOf(port, "api.health.test."),
+        (a) => a === "192.0.2.2",
+        6000,
+        50,
+      ),
+      waitUntil(
+        () => answerOf(port, "www.health.test.", EU),
+        (a) => a === "198.51.100.11",
+        6000,
+        50,
+      ),
     ]);
     expect(failover.afterMs).toBeLessThanOrEqual(4000);
     expect(geo.afterMs).toBeLessThanOrEqual(4000);
@@ -86,8 +104,18 @@ describe("health checks drive the answers", () => {
 
     await Promise.all([backends["primary"]!.restore(), backends["eu"]!.restore()]);
     const [back, geoBack] = await Promise.all([
-      waitUntil(() => answerOf(port, "api.health.test."), (a) => a === "192.0.2.1", 6000, 50),
-      waitUntil(() => answerOf(port, "www.health.test.", EU), (a) => a === "192.0.2.11", 6000, 50),
+      waitUntil(
+        () => answerOf(port, "api.health.test."),
+        (a) => a === "192.0.2.1",
+        6000,
+        50,
+      ),
+      waitUntil(
+        () => answerOf(port, "www.health.test.", EU),
+        (a) => a === "192.0.2.11",
+        6000,
+        50,
+      ),
     ]);
     // Two good probes one second apart (rise 2): not at the first one.
     expect(back.afterMs).toBeGreaterThanOrEqual(900);

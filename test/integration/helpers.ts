@@ -44,13 +44,28 @@ export interface ServerProcess {
 export async function spawnServer(args: readonly string[], timeoutMs = 10_000): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
-    [CLI, "serve", "--dns", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--admin-token", ADMIN_TOKEN, "--log-level", "info", ...args],
+    [
+      CLI,
+      "serve",
+      "--dns",
+      "127.0.0.1:0",
+      "--admin",
+      "127.0.0.1:0",
+      "--admin-token",
+      ADMIN_TOKEN,
+      "--log-level",
+      "info",
+      ...args,
+    ],
     { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
   child.stderr!.setEncoding("utf8");
   const ports = await new Promise<{ dns: number; admin: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gslb did not start in ${timeoutMs} ms:\n${stderr}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`gslb did not start in ${timeoutMs} ms:\n${stderr}`)),
+      timeoutMs,
+    );
     child.stderr!.on("data", (chunk: string) => {
       stderr += chunk;
       const line = stderr.split("\n").find((l) => l.includes('"msg":"serving"'));
@@ -108,7 +123,10 @@ export function queryPacket(name: string, options: AskOptions = {}, id = 0x4242)
   const opts: { options: [number, number[]][] }[] = [];
   if (options.subnet !== undefined) {
     const [address, prefix] = options.subnet.split("/");
-    const bytes = address!.split(".").map(Number).slice(0, Math.ceil(Number(prefix) / 8));
+    const bytes = address!
+      .split(".")
+      .map(Number)
+      .slice(0, Math.ceil(Number(prefix) / 8));
     opts.push({ options: [ecsOption(1, Number(prefix), 0, bytes)] });
   }
   return buildQuery({ id, qname: name, qtype: options.type ?? 1, opts });
@@ -124,20 +142,34 @@ export async function answerOf(port: number, name: string, options: AskOptions =
 }
 
 /** Polls `read` until `accept` holds; returns the value and when it held (ms since the call). */
-export async function waitUntil<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number, everyMs = 100): Promise<{ value: T; afterMs: number }> {
+export async function waitUntil<T>(
+  read: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<{ value: T; afterMs: number }> {
   const start = Date.now();
   for (;;) {
     const value = await read();
     if (accept(value)) return { value, afterMs: Date.now() - start };
-    if (Date.now() - start > timeoutMs) throw new Error(`condition not met in ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`condition not met in ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
-export async function adminCall(admin: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+export async function adminCall(
+  admin: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
   const response = await fetch(`http://${admin}${path}`, {
     method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    headers: {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: await response.json() };
@@ -147,7 +179,12 @@ export async function adminCall(admin: string, method: string, path: string, bod
  * Many queries over UDP with a window of `inFlight` outstanding, counting the A address of each answer.
  * Replies are matched by id; lost ones are resent after `retryMs`.
  */
-export async function blast(port: number, name: string, total: number, inFlight = 256): Promise<Map<string, number>> {
+export async function blast(
+  port: number,
+  name: string,
+  total: number,
+  inFlight = 256,
+): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   const socket: Socket = createSocket("udp4");
   const template = queryPacket(name);

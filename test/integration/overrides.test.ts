@@ -58,22 +58,55 @@ describe("overrides", () => {
     const port = server.dnsPort;
     expect(await answerOf(port, "api.ovr.test.")).toBe("192.0.2.1");
     const key = `web@127.0.0.1:${backends["primary"]!.port}`;
-    const set = await adminCall(server.admin, "POST", "/overrides", { scope: "target", name: key, state: "down", reason: "integration test", for: "2s" });
+    const set = await adminCall(server.admin, "POST", "/overrides", {
+      scope: "target",
+      name: key,
+      state: "down",
+      reason: "integration test",
+      for: "2s",
+    });
     expect(set.status).toBe(201);
     expect(await answerOf(port, "api.ovr.test.")).toBe("192.0.2.2");
-    const lifted = await waitUntil(() => answerOf(port, "api.ovr.test."), (a) => a === "192.0.2.1", 5000, 50);
+    const lifted = await waitUntil(
+      () => answerOf(port, "api.ovr.test."),
+      (a) => a === "192.0.2.1",
+      5000,
+      50,
+    );
     expect(lifted.afterMs).toBeGreaterThanOrEqual(1000);
     expect(lifted.afterMs).toBeLessThanOrEqual(3500);
-    expect(await adminCall(server.admin, "GET", "/overrides")).toEqual({ status: 200, body: { overrides: [] } });
+    expect(await adminCall(server.admin, "GET", "/overrides")).toEqual({
+      status: 200,
+      body: { overrides: [] },
+    });
   }, 15_000);
 
   it("a restart with the same --state-dir keeps overrides and the last health states", async () => {
     const port = (): number => server!.dnsPort;
-    const cli = await runGslb(["override", "set", "region", "primary", "down", "--reason", "maintenance", "--for", "1h", "--admin", server!.admin, "--token", ADMIN_TOKEN]);
+    const cli = await runGslb([
+      "override",
+      "set",
+      "region",
+      "primary",
+      "down",
+      "--reason",
+      "maintenance",
+      "--for",
+      "1h",
+      "--admin",
+      server!.admin,
+      "--token",
+      ADMIN_TOKEN,
+    ]);
     expect(cli.code).toBe(0);
     expect(await answerOf(port(), "api.ovr.test.")).toBe("192.0.2.2");
     await backends["alpha"]!.kill();
-    await waitUntil(() => answerOf(port(), "solo.ovr.test."), (a) => a === "192.0.2.32", 6000, 50);
+    await waitUntil(
+      () => answerOf(port(), "solo.ovr.test."),
+      (a) => a === "192.0.2.32",
+      6000,
+      50,
+    );
 
     await server!.stop();
     // assume-up: without the saved states every target would start up and alpha would answer.

@@ -47,7 +47,15 @@ afterAll(async () => {
 
 async function start(mode: string, stateDir: string): Promise<{ server: ServerProcess; tookMs: number }> {
   const began = Date.now();
-  const server = await spawnServer(["--zones", zones, "--state-dir", join(dir.path, stateDir), "--no-watch", "--health-start", mode]);
+  const server = await spawnServer([
+    "--zones",
+    zones,
+    "--state-dir",
+    join(dir.path, stateDir),
+    "--no-watch",
+    "--health-start",
+    mode,
+  ]);
   running.push(server);
   return { server, tookMs: Date.now() - began };
 }

@@ -58,7 +58,15 @@ beforeAll(async () => {
   writeFileSync(join(zones, "gslb.test.yaml"), GEO_ZONE);
   const geoip = join(dir.path, "geo.mmdb");
   writeGeoFixture(geoip);
-  server = await spawnServer(["--zones", zones, "--geoip", geoip, "--state-dir", join(dir.path, "state"), "--no-watch"]);
+  server = await spawnServer([
+    "--zones",
+    zones,
+    "--geoip",
+    geoip,
+    "--state-dir",
+    join(dir.path, "state"),
+    "--no-watch",
+  ]);
   unboundPort = await freePort();
   const conf = join(dir.path, "unbound.conf");
   writeFileSync(conf, unboundConfig(unboundPort, server.dnsPort));
@@ -81,7 +89,16 @@ afterAll(async () => {
 });
 
 function digUnbound(name: string, subnet: string | undefined): Promise<string> {
-  return dig(["@127.0.0.1", "-p", String(unboundPort), name, "A", "+tries=1", "+time=3", ...(subnet === undefined ? [] : [`+subnet=${subnet}`])]);
+  return dig([
+    "@127.0.0.1",
+    "-p",
+    String(unboundPort),
+    name,
+    "A",
+    "+tries=1",
+    "+time=3",
+    ...(subnet === undefined ? [] : [`+subnet=${subnet}`]),
+  ]);
 }
 
 function answerOf(out: string): string {

@@ -8,7 +8,12 @@ const zone = compile({
   pools: {
     web: { targets: web(6) },
     sorry: { targets: [{ address: "203.0.113.99" }] },
-    v6: { targets: [{ address: "2001:DB8:0:0::1", check: "web" }, { address: "2001:db8::2", check: "web" }] },
+    v6: {
+      targets: [
+        { address: "2001:DB8:0:0::1", check: "web" },
+        { address: "2001:db8::2", check: "web" },
+      ],
+    },
     "sip-a": {
       targets: [
         { srv: "sip1.example.com.", port: 5060, weight: 60, check: "sip", probe: "10.0.0.1" },
@@ -36,7 +41,9 @@ describe("multivalue", () => {
     const random = seeded(8);
     const orders = new Set<string>();
     for (let i = 0; i < 200; i++) {
-      const a = answers(resolveWith(zone, "many", "198.51.100.1", { random, health: health({ "web@192.0.2.3": "down" }) }));
+      const a = answers(
+        resolveWith(zone, "many", "198.51.100.1", { random, health: health({ "web@192.0.2.3": "down" }) }),
+      );
       expect(a).toHaveLength(4);
       expect(new Set(a).size).toBe(4);
       expect(a).not.toContain("192.0.2.3");
@@ -46,8 +53,16 @@ describe("multivalue", () => {
   });
 
   it("fewer healthy than N: all healthy ones", () => {
-    const states = { "web@192.0.2.1": "down", "web@192.0.2.2": "down", "web@192.0.2.3": "down", "web@192.0.2.4": "down" } as const;
-    expect(answers(resolveWith(zone, "many", "198.51.100.1", { health: health(states) })).sort()).toEqual(["192.0.2.5", "192.0.2.6"]);
+    const states = {
+      "web@192.0.2.1": "down",
+      "web@192.0.2.2": "down",
+      "web@192.0.2.3": "down",
+      "web@192.0.2.4": "down",
+    } as const;
+    expect(answers(resolveWith(zone, "many", "198.51.100.1", { health: health(states) })).sort()).toEqual([
+      "192.0.2.5",
+      "192.0.2.6",
+    ]);
   });
 });
 
@@ -64,27 +79,33 @@ describe("static", () => {
 
 describe("SRV generated from pools", () => {
   it.each([
-    ["all up: priority by pool order, weight from targets, drained left out", {}, [
-      "0 60 5060 sip1.example.com.",
-      "0 40 5060 sip2.example.com.",
-      "1 10 5080 sip3.example.net.",
-    ]],
-    ["a probe address down removes its target", { "sip@10.0.0.1": "down" }, ["0 40 5060 sip2.example.com.", "1 10 5080 sip3.example.net."]],
-    ["target without probe address is probed at its SRV target", { "sip@sip3.example.net.": "down" }, [
-      "0 60 5060 sip1.example.com.",
-      "0 40 5060 sip2.example.com.",
-    ]],
+    [
+      "all up: priority by pool order, weight from targets, drained left out",
+      {},
+      ["0 60 5060 sip1.example.com.", "0 40 5060 sip2.example.com.", "1 10 5080 sip3.example.net."],
+    ],
+    [
+      "a probe address down removes its target",
+      { "sip@10.0.0.1": "down" },
+      ["0 40 5060 sip2.example.com.", "1 10 5080 sip3.example.net."],
+    ],
+    [
+      "target without probe address is probed at its SRV target",
+      { "sip@sip3.example.net.": "down" },
+      ["0 60 5060 sip1.example.com.", "0 40 5060 sip2.example.com."],
+    ],
   ] as const)("%s", (_name, states, expected) => {
     const r = resolveWith(zone, "sip", "198.51.100.1", { health: health(states) });
     expect(answers(r)).toEqual(expected);
   });
 
   it("the prober is told every (check, probe address) pair", () => {
-    expect(zone.probes.map((p) => p.key).filter((k) => k.startsWith("sip@")).sort()).toEqual([
-      "sip@10.0.0.1",
-      "sip@10.0.0.2",
-      "sip@sip3.example.net.",
-    ]);
+    expect(
+      zone.probes
+        .map((p) => p.key)
+        .filter((k) => k.startsWith("sip@"))
+        .sort(),
+    ).toEqual(["sip@10.0.0.1", "sip@10.0.0.2", "sip@sip3.example.net."]);
     expect(zone.kinds.get("sip")).toBe("SRV");
     expect(zone.kinds.get("six")).toBe("AAAA");
   });
@@ -103,12 +124,17 @@ describe("all-down behaviours", () => {
   });
 
   it("serve-all keeps the answer count of the policy", () => {
-    expect(answers(resolveWith(zone, "down-serve-all", "198.51.100.1", { health: allWebDown }))).toHaveLength(2);
+    expect(answers(resolveWith(zone, "down-serve-all", "198.51.100.1", { health: allWebDown }))).toHaveLength(
+      2,
+    );
   });
 
-  it.each(["down-nodata", "down-servfail", "down-sorry"])("negative half: %s answers normally while a target is up", (name) => {
-    const r = resolveWith(zone, name, "198.51.100.1", { health: health({ "web@192.0.2.1": "down" }) });
-    expect([r.outcome, r.state, r.ttl]).toEqual(["answer", "degraded", 30]);
-    expect(answers(r)).not.toContain("192.0.2.1");
-  });
+  it.each(["down-nodata", "down-servfail", "down-sorry"])(
+    "negative half: %s answers normally while a target is up",
+    (name) => {
+      const r = resolveWith(zone, name, "198.51.100.1", { health: health({ "web@192.0.2.1": "down" }) });
+      expect([r.outcome, r.state, r.ttl]).toEqual(["answer", "degraded", 30]);
+      expect(answers(r)).not.toContain("192.0.2.1");
+    },
+  );
 });

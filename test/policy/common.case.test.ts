@@ -2,7 +2,11 @@
 import { describe, expect, it } from "vitest";
 import { answers, compile, FakeGeo, health, resolveWith, seeded } from "./fixtures.ts";
 
-const geo = new FakeGeo({ "81.2.69.0/24": { country: "GB" }, "8.8.0.0/16": { country: "US" }, "2001:db8::/32": { country: "JP" } });
+const geo = new FakeGeo({
+  "81.2.69.0/24": { country: "GB" },
+  "8.8.0.0/16": { country: "US" },
+  "2001:db8::/32": { country: "JP" },
+});
 const target = (address: string) => ({ address, check: "web" });
 const zone = compile({
   checks: { web: { kind: "http" } },
@@ -23,13 +27,28 @@ const zone = compile({
   },
 });
 const names = ["static", "weighted", "sticky", "multivalue", "failover", "geo", "latency", "srv"];
-const clients = ["81.2.69.142", "8.8.8.8", "203.0.113.7", "81.2.69.0/20", "2001:db8::1", "2001:db8::/40", "::ffff:8.8.8.8", "0.0.0.0/0"];
+const clients = [
+  "81.2.69.142",
+  "8.8.8.8",
+  "203.0.113.7",
+  "81.2.69.0/20",
+  "2001:db8::1",
+  "2001:db8::/40",
+  "::ffff:8.8.8.8",
+  "0.0.0.0/0",
+];
 const allDown = health({ "web@192.0.2.1": "down", "web@192.0.2.2": "down", "web@198.51.100.1": "down" });
 
 describe.each(names)("policy %s", (name) => {
   it.each(clients)("client %s: answers, scope within the source prefix, kind matches", (client) => {
     const r = resolveWith(zone, name, client, { geo });
-    const source = Number(client.includes("/") ? client.split("/")[1] : client.includes(":") && !client.startsWith("::ffff") ? 128 : 32);
+    const source = Number(
+      client.includes("/")
+        ? client.split("/")[1]
+        : client.includes(":") && !client.startsWith("::ffff")
+          ? 128
+          : 32,
+    );
     expect(r.outcome).toBe("answer");
     expect(r.rdata.length).toBeGreaterThan(0);
     expect(r.state).toBe("healthy");
@@ -40,12 +59,16 @@ describe.each(names)("policy %s", (name) => {
   });
 
   it("is deterministic for one random seed", () => {
-    const run = () => clients.map((c) => answers(resolveWith(zone, name, c, { geo, random: seeded(42) })).join());
+    const run = () =>
+      clients.map((c) => answers(resolveWith(zone, name, c, { geo, random: seeded(42) })).join());
     expect(run()).toEqual(run());
   });
 
   it("everything down: all-down state and TTL, fail-open answer", () => {
-    const r = resolveWith(zone, name, "81.2.69.142", { geo, health: name === "srv" ? health({ "web@192.0.2.1": "down" }) : allDown });
+    const r = resolveWith(zone, name, "81.2.69.142", {
+      geo,
+      health: name === "srv" ? health({ "web@192.0.2.1": "down" }) : allDown,
+    });
     expect([r.outcome, r.state, r.ttl]).toEqual(["answer", "all-down", 10]);
     expect(r.rdata.length).toBeGreaterThan(0);
   });

@@ -9,13 +9,17 @@ import { policySectionsSchema } from "../../src/policy/schema.ts";
 const dir = join(import.meta.dirname, "../../docs/policies/examples");
 const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
 
-function load(file: string, text = readFileSync(join(dir, file), "utf8")): { result: CompileResult; records: unknown } {
+function load(
+  file: string,
+  text = readFileSync(join(dir, file), "utf8"),
+): { result: CompileResult; records: unknown } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
   const lineOf = (path: Path): number => {
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n), true);
-      if ((isMap(node) || isSeq(node) || isScalar(node)) && node.range) return lines.linePos(node.range[0]).line;
+      if ((isMap(node) || isSeq(node) || isScalar(node)) && node.range)
+        return lines.linePos(node.range[0]).line;
     }
     return 1;
   };
@@ -26,7 +30,16 @@ function load(file: string, text = readFileSync(join(dir, file), "utf8")): { res
     lineOf,
     validateCheck: (name, definition, path) => {
       const parsed = checkSchema.safeParse(definition);
-      return parsed.success ? [] : [{ file, line: lineOf(path), path: path.join("."), reason: `check ${name}: ${parsed.error.message}` }];
+      return parsed.success
+        ? []
+        : [
+            {
+              file,
+              line: lineOf(path),
+              path: path.join("."),
+              reason: `check ${name}: ${parsed.error.message}`,
+            },
+          ];
     },
   });
   return { result, records: raw["records"] };
@@ -34,12 +47,20 @@ function load(file: string, text = readFileSync(join(dir, file), "utf8")): { res
 
 describe("docs/policies/examples", () => {
   it("has one example per use case", () => {
-    expect(files.sort()).toEqual(["canary.yaml", "failover.yaml", "geo.yaml", "latency.yaml", "multivalue.yaml", "srv.yaml"]);
+    expect(files.sort()).toEqual([
+      "canary.yaml",
+      "failover.yaml",
+      "geo.yaml",
+      "latency.yaml",
+      "multivalue.yaml",
+      "srv.yaml",
+    ]);
   });
 
   it.each(files)("%s compiles and every { policy } record references a policy of its type", (file) => {
     const { result, records } = load(file);
-    if (!result.ok) throw new Error(result.problems.map((p) => `${p.line}: ${p.path}: ${p.reason}`).join("\n"));
+    if (!result.ok)
+      throw new Error(result.problems.map((p) => `${p.line}: ${p.path}: ${p.reason}`).join("\n"));
     let references = 0;
     for (const owner of Object.values(records as Record<string, Record<string, unknown>>)) {
       for (const [type, value] of Object.entries(owner)) {
@@ -53,9 +74,27 @@ describe("docs/policies/examples", () => {
   });
 
   it.each([
-    ["failover.yaml", "members: [primary, secondary]", "members: [primary, secondry]", "policies.api.members[1]", /unknown pool or policy "secondry"/],
-    ["canary.yaml", "check: web }   # stable", "check: webb }   # stable", "pools.app-fleet.targets[0].check", /unknown check "webb"/],
-    ["geo.yaml", "default: [us-east, eu-central]", "default: [us-east, www-geo]", "policies.www-geo.default[1]", /policy cycle/],
+    [
+      "failover.yaml",
+      "members: [primary, secondary]",
+      "members: [primary, secondry]",
+      "policies.api.members[1]",
+      /unknown pool or policy "secondry"/,
+    ],
+    [
+      "canary.yaml",
+      "check: web }   # stable",
+      "check: webb }   # stable",
+      "pools.app-fleet.targets[0].check",
+      /unknown check "webb"/,
+    ],
+    [
+      "geo.yaml",
+      "default: [us-east, eu-central]",
+      "default: [us-east, www-geo]",
+      "policies.www-geo.default[1]",
+      /policy cycle/,
+    ],
   ])("negative half: a typo in %s is reported with its line", (file, from, to, path, reason) => {
     const original = readFileSync(join(dir, file), "utf8");
     const edited = original.replace(from, to);

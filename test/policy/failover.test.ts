@@ -4,12 +4,21 @@ import { answers, compile, health, resolveWith } from "./fixtures.ts";
 const zone = compile({
   checks: { web: { kind: "http" } },
   pools: {
-    primary: { targets: [{ address: "192.0.2.1", check: "web" }, { address: "192.0.2.2", check: "web" }] },
+    primary: {
+      targets: [
+        { address: "192.0.2.1", check: "web" },
+        { address: "192.0.2.2", check: "web" },
+      ],
+    },
     secondary: { targets: [{ address: "198.51.100.1", check: "web" }], fallback: "tertiary" },
     tertiary: { targets: [{ address: "203.0.113.1", check: "web" }] },
   },
   policies: {
-    chain: { type: "failover", members: ["primary", "secondary"], ttl: { healthy: 300, degraded: 20, all_down: 5 } },
+    chain: {
+      type: "failover",
+      members: ["primary", "secondary"],
+      ttl: { healthy: 300, degraded: 20, all_down: 5 },
+    },
     outer: { type: "failover", members: ["chain", "tertiary"] },
   },
 });
@@ -17,8 +26,20 @@ const zone = compile({
 describe("failover: the first member with a healthy target wins", () => {
   it.each([
     ["all up: first member, every healthy target", {}, ["192.0.2.1", "192.0.2.2"], "healthy", 300],
-    ["one target of the first down: the rest of the first", { "web@192.0.2.1": "down" }, ["192.0.2.2"], "degraded", 20],
-    ["first member down: second", { "web@192.0.2.1": "down", "web@192.0.2.2": "down" }, ["198.51.100.1"], "degraded", 20],
+    [
+      "one target of the first down: the rest of the first",
+      { "web@192.0.2.1": "down" },
+      ["192.0.2.2"],
+      "degraded",
+      20,
+    ],
+    [
+      "first member down: second",
+      { "web@192.0.2.1": "down", "web@192.0.2.2": "down" },
+      ["198.51.100.1"],
+      "degraded",
+      20,
+    ],
     [
       "second member down too: its fallback pool",
       { "web@192.0.2.1": "down", "web@192.0.2.2": "down", "web@198.51.100.1": "down" },
@@ -28,7 +49,12 @@ describe("failover: the first member with a healthy target wins", () => {
     ],
     [
       "everything down: serve-all gives the first member's targets",
-      { "web@192.0.2.1": "down", "web@192.0.2.2": "down", "web@198.51.100.1": "down", "web@203.0.113.1": "down" },
+      {
+        "web@192.0.2.1": "down",
+        "web@192.0.2.2": "down",
+        "web@198.51.100.1": "down",
+        "web@203.0.113.1": "down",
+      },
       ["192.0.2.1", "192.0.2.2"],
       "all-down",
       5,
@@ -52,8 +78,14 @@ describe("failover: the first member with a healthy target wins", () => {
   });
 
   it("nested failover: the inner chain is one member of the outer", () => {
-    const allInnerDown = health({ "web@192.0.2.1": "down", "web@192.0.2.2": "down", "web@198.51.100.1": "down" }, { tertiary: "down" });
-    expect(answers(resolveWith(zone, "outer", "192.0.2.200", { health: allInnerDown }))).toEqual(["192.0.2.1", "192.0.2.2"]);
+    const allInnerDown = health(
+      { "web@192.0.2.1": "down", "web@192.0.2.2": "down", "web@198.51.100.1": "down" },
+      { tertiary: "down" },
+    );
+    expect(answers(resolveWith(zone, "outer", "192.0.2.200", { health: allInnerDown }))).toEqual([
+      "192.0.2.1",
+      "192.0.2.2",
+    ]);
     expect(answers(resolveWith(zone, "outer", "192.0.2.200"))).toEqual(["192.0.2.1", "192.0.2.2"]);
   });
 });

@@ -13,7 +13,10 @@ import type { Trace } from "../../src/policy/trace.ts";
 import type { Policy, RandomSource, Resolution } from "../../src/policy/types.ts";
 
 export function compileResult(sections: unknown) {
-  return compilePolicies(policySectionsSchema.parse(sections), { file: "zone.yaml", lineOf: (path) => path.length });
+  return compilePolicies(policySectionsSchema.parse(sections), {
+    file: "zone.yaml",
+    lineOf: (path) => path.length,
+  });
 }
 
 export function compile(sections: unknown): CompiledPolicies {
@@ -38,7 +41,9 @@ export class FakeGeo implements GeoLookup {
   private readonly entries: { family: 4 | 6; bytes: Uint8Array; prefix: number; info: GeoInfo }[];
   lookups = 0;
 
-  constructor(entries: Readonly<Record<string, { country: string; subdivision?: string; lat?: number; lon?: number }>>) {
+  constructor(
+    entries: Readonly<Record<string, { country: string; subdivision?: string; lat?: number; lon?: number }>>,
+  ) {
     this.entries = Object.entries(entries).map(([network, e]) => {
       const [address, prefix] = network.split("/");
       const ip = parseIp(address!)!;
@@ -107,14 +112,27 @@ export interface CtxOptions {
 export function ctx(client: string, options: CtxOptions = {}): QueryContext {
   const address = clientFromText(client);
   if (address === null) throw new Error(`bad client ${client}`);
-  return new QueryContext(address, options.geo ?? NO_GEO, options.health ?? health(), options.random ?? seeded(1), options.trace ?? null);
+  return new QueryContext(
+    address,
+    options.geo ?? NO_GEO,
+    options.health ?? health(),
+    options.random ?? seeded(1),
+    options.trace ?? null,
+  );
 }
 
 /** The answered addresses (or SRV "priority weight port target") of a resolution. */
 export function answers(resolution: Resolution): string[] {
-  return resolution.rdata.map((r) => (r.kind === "SRV" ? `${r.priority} ${r.weight} ${r.port} ${r.target}` : r.address));
+  return resolution.rdata.map((r) =>
+    r.kind === "SRV" ? `${r.priority} ${r.weight} ${r.port} ${r.target}` : r.address,
+  );
 }
 
-export function resolveWith(compiled: CompiledPolicies, name: string, client: string, options: CtxOptions = {}): Resolution {
+export function resolveWith(
+  compiled: CompiledPolicies,
+  name: string,
+  client: string,
+  options: CtxOptions = {},
+): Resolution {
   return policy(compiled, name).resolve(ctx(client, options));
 }

@@ -30,7 +30,14 @@ const zone = compile({
       regions,
       table: { JP: { sydney: 20, tokyo: 60 }, AF: { virginia: 90, dublin: 160 } },
     },
-    us: { type: "latency", regions: [{ use: "virginia", weight: 3 }, { use: "oregon", weight: 1 }], tolerance_ms: 100 },
+    us: {
+      type: "latency",
+      regions: [
+        { use: "virginia", weight: 3 },
+        { use: "oregon", weight: 1 },
+      ],
+      tolerance_ms: 100,
+    },
   },
 });
 
@@ -74,7 +81,8 @@ describe("latency: lowest estimated RTT", () => {
   it("negative half: outside the tolerance only the nearest answers", () => {
     const seen = new Set<string>();
     const random = seeded(3);
-    for (let i = 0; i < 500; i++) seen.add(answers(resolveWith(zone, "nearest", "9.9.9.9", { geo, random }))[0]!);
+    for (let i = 0; i < 500; i++)
+      seen.add(answers(resolveWith(zone, "nearest", "9.9.9.9", { geo, random }))[0]!);
     expect([...seen]).toEqual(["192.0.2.2"]);
   });
 

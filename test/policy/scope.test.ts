@@ -16,7 +16,14 @@ const zone = compile({
     sticky: { type: "weighted", pool: "eu", sticky: { ipv4_prefix: 20, ipv6_prefix: 48 } },
     multi: { type: "multivalue", pool: "eu" },
     chain: { type: "failover", members: ["eu", "us"] },
-    geo: { type: "geo", rules: [{ country: "DE", use: "eu" }, { cidr: "203.0.113.0/24", use: "eu" }], default: "us" },
+    geo: {
+      type: "geo",
+      rules: [
+        { country: "DE", use: "eu" },
+        { cidr: "203.0.113.0/24", use: "eu" },
+      ],
+      default: "us",
+    },
     latency: { type: "latency", regions: [{ use: "eu" }, { use: "us" }] },
     "chain-of-geo": { type: "failover", members: ["geo", "us"] },
     "geo-of-sticky": { type: "geo", rules: [{ country: "JP", use: "sticky" }], default: "us" },

@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { answers, compile, ctx, health, policy, seeded } from "./fixtures.ts";
 
 const pool = (weights: readonly number[], check = false) => ({
-  targets: weights.map((weight, i) => ({ address: `192.0.2.${i + 1}`, weight, ...(check ? { check: "web" } : {}) })),
+  targets: weights.map((weight, i) => ({
+    address: `192.0.2.${i + 1}`,
+    weight,
+    ...(check ? { check: "web" } : {}),
+  })),
 });
 
 function compiled(weights: readonly number[], extra: Record<string, unknown> = {}) {
@@ -13,7 +17,12 @@ function compiled(weights: readonly number[], extra: Record<string, unknown> = {
   });
 }
 
-function counts(weights: readonly number[], picks: number, seed: number, extra: Record<string, unknown> = {}) {
+function counts(
+  weights: readonly number[],
+  picks: number,
+  seed: number,
+  extra: Record<string, unknown> = {},
+) {
   const w = policy(compiled(weights, extra), "w");
   const context = ctx("198.51.100.1", { random: seeded(seed) });
   const tally = new Map<string, number>();
@@ -45,15 +54,31 @@ describe("weighted: shares over 100,000 picks", () => {
     const observed = counts(weights, 100_000, seed);
     const live = weights.map((w, i) => [w, observed[i]!] as const).filter(([w]) => w > 0);
     const df = (live.length - 1) as keyof typeof CRITICAL;
-    expect(chiSquare(live.map(([, o]) => o), live.map(([w]) => w))).toBeLessThan(CRITICAL[df]);
+    expect(
+      chiSquare(
+        live.map(([, o]) => o),
+        live.map(([w]) => w),
+      ),
+    ).toBeLessThan(CRITICAL[df]);
   });
 
   it.each([
-    [[95, 5], [50, 50]],
-    [[5, 3, 2], [1, 1, 1]],
-    [[95, 5], [94, 6]],
+    [
+      [95, 5],
+      [50, 50],
+    ],
+    [
+      [5, 3, 2],
+      [1, 1, 1],
+    ],
+    [
+      [95, 5],
+      [94, 6],
+    ],
   ])("negative half: weights %j do not fit shares %j", (weights, wrong) => {
-    expect(chiSquare(counts(weights, 100_000, 7), wrong)).toBeGreaterThan(CRITICAL[(wrong.length - 1) as 1 | 2]);
+    expect(chiSquare(counts(weights, 100_000, 7), wrong)).toBeGreaterThan(
+      CRITICAL[(wrong.length - 1) as 1 | 2],
+    );
   });
 
   it("95/5 canary gives 5% ± 0.5%", () => {
@@ -77,7 +102,12 @@ describe("weighted: drained and down targets", () => {
     ["weight 0 never served while another is up", [0, 1, 1], {}, ["192.0.2.2", "192.0.2.3"]],
     ["down target never served", [1, 1, 1], { "web@192.0.2.2": "down" }, ["192.0.2.1", "192.0.2.3"]],
     ["draining target never served", [1, 1, 1], { "web@192.0.2.1": "draining" }, ["192.0.2.2", "192.0.2.3"]],
-    ["weight 0 and the other down: drained one not served, all-down serve-all gives the weighted one", [0, 1], { "web@192.0.2.2": "down" }, ["192.0.2.2"]],
+    [
+      "weight 0 and the other down: drained one not served, all-down serve-all gives the weighted one",
+      [0, 1],
+      { "web@192.0.2.2": "down" },
+      ["192.0.2.2"],
+    ],
   ] as const)("%s", (_name, weights, states, allowed) => {
     const w = policy(compiled(weights), "w");
     const context = ctx("198.51.100.1", { random: seeded(9), health: health(states) });
@@ -103,7 +133,8 @@ describe("weighted: stickiness (rendezvous hashing of the client subnet)", () =>
 
   it("subnets spread by weight", () => {
     const tally = [0, 0, 0];
-    for (const client of subnets) tally[Number(answers(sticky.resolve(ctx(client)))[0]!.split(".")[3]) - 1]!++;
+    for (const client of subnets)
+      tally[Number(answers(sticky.resolve(ctx(client)))[0]!.split(".")[3]) - 1]!++;
     expect(chiSquare(tally, [5, 3, 2])).toBeLessThan(CRITICAL[2]);
   });
 

@@ -6,7 +6,17 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { parseProxyConfig } from "../../src/proxy/config/load.ts";
 import type { RegionalProxy } from "../../src/proxy/proxy.ts";
-import { eventually, get, load, shares, startBackend, startProxy, upstreamsYaml, type Backend, type BackendHandler } from "./helpers.ts";
+import {
+  eventually,
+  get,
+  load,
+  shares,
+  startBackend,
+  startProxy,
+  upstreamsYaml,
+  type Backend,
+  type BackendHandler,
+} from "./helpers.ts";
 
 const TOKEN = "0123456789abcdef-token";
 let closers: (() => Promise<void>)[] = [];
@@ -46,7 +56,12 @@ describe("weighted shares", () => {
   it("3:2:1 weights give 1/2, 1/3, 1/6 of 6,000 requests within 2%", async () => {
     const bs = await backends(["a", "b", "c"]);
     const weights = [3, 2, 1];
-    const p = await proxy(yaml(upstreamsYaml(bs, (_b, i) => `        weight: ${weights[i]}\n`), "    balancer: weighted-round-robin\n"));
+    const p = await proxy(
+      yaml(
+        upstreamsYaml(bs, (_b, i) => `        weight: ${weights[i]}\n`),
+        "    balancer: weighted-round-robin\n",
+      ),
+    );
     const results = await load(port(p), 6000, 16);
     expect(results.every((r) => r.status === 200)).toBe(true);
     const got = shares(results, ["a", "b", "c"]);
@@ -60,7 +75,13 @@ describe("losing a backend", () => {
     let offset = 0;
     const clock = () => Date.now() + offset;
     const p = await proxy(
-      yaml(upstreamsYaml([a!, b!, c!], () => "        max_fails: 1\n        fail_timeout: 10s\n        slow_start: 20s\n"), "    balancer: weighted-round-robin\n"),
+      yaml(
+        upstreamsYaml(
+          [a!, b!, c!],
+          () => "        max_fails: 1\n        fail_timeout: 10s\n        slow_start: 20s\n",
+        ),
+        "    balancer: weighted-round-robin\n",
+      ),
       clock,
     );
     const first = load(port(p), 150, 6);
@@ -92,14 +113,25 @@ describe("losing a backend", () => {
       res.writeHead(500);
       res.end("sick");
     });
-    const p = await proxy(yaml(upstreamsYaml([ok!, sick!], () => "        max_fails: 0\n"), "    balancer: round-robin\n    outlier: { consecutive_errors: 3 }\n"));
+    const p = await proxy(
+      yaml(
+        upstreamsYaml([ok!, sick!], () => "        max_fails: 0\n"),
+        "    balancer: round-robin\n    outlier: { consecutive_errors: 3 }\n",
+      ),
+    );
     await load(port(p), 12, 1);
     expect(stateOf(p, sick!.address)).toBe("ejected");
     const after = await load(port(p), 10, 1);
     expect(after.every((r) => r.body === "ok")).toBe(true);
     const metrics = (await get(admin(p), "/metrics")).body;
-    expect(metrics).toContain(`gslb_proxy_upstream_ejections_total{group="app",upstream="${sick!.address}"} 1`);
-    expect(metrics).toMatch(new RegExp(`gslb_proxy_upstream_state\\{group="app",upstream="${sick!.address.replace(/\./g, "\\.")}",state="ejected"\\} 1`));
+    expect(metrics).toContain(
+      `gslb_proxy_upstream_ejections_total{group="app",upstream="${sick!.address}"} 1`,
+    );
+    expect(metrics).toMatch(
+      new RegExp(
+        `gslb_proxy_upstream_state\\{group="app",upstream="${sick!.address.replace(/\./g, "\\.")}",state="ejected"\\} 1`,
+      ),
+    );
   });
 });
 
@@ -109,10 +141,13 @@ describe("draining", () => {
     const p = await proxy(yaml(upstreamsYaml([a!, b!]), "    balancer: round-robin\n"));
     const slow = get(port(p), "/?delay=800");
     await eventually(() => a!.seen.length === 1);
-    const drain = await fetch(`http://127.0.0.1:${admin(p)}/upstreams/app/${encodeURIComponent(a!.address)}/drain`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKEN}` },
-    });
+    const drain = await fetch(
+      `http://127.0.0.1:${admin(p)}/upstreams/app/${encodeURIComponent(a!.address)}/drain`,
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}` },
+      },
+    );
     expect(drain.status).toBe(202);
     expect(stateOf(p, a!.address)).toBe("draining");
     const during = await load(port(p), 10, 2);
@@ -148,7 +183,15 @@ describe("reload", () => {
     const p = await proxy(yaml(upstreamsYaml([a!, b!]), "    balancer: weighted-round-robin\n"));
     const slow = get(port(p), "/?delay=500");
     await eventually(() => a!.seen.length === 1);
-    p.reload(parseProxyConfig(yaml(upstreamsYaml([b!, c!], (_x, i) => `        weight: ${i === 0 ? 1 : 3}\n`), "    balancer: weighted-round-robin\n"), "test.yaml"));
+    p.reload(
+      parseProxyConfig(
+        yaml(
+          upstreamsYaml([b!, c!], (_x, i) => `        weight: ${i === 0 ? 1 : 3}\n`),
+          "    balancer: weighted-round-robin\n",
+        ),
+        "test.yaml",
+      ),
+    );
     expect(await slow).toMatchObject({ status: 200, body: "a" });
     const after = await load(port(p), 400, 4);
     expect(shares(after, ["a", "b", "c"])).toEqual([0, 0.25, 0.75]);
@@ -166,7 +209,10 @@ describe("active health and readiness", () => {
     };
     const [a, b] = await backends(["a", "b"], handler);
     const p = await proxy(
-      yaml(upstreamsYaml([a!, b!]), "    min_healthy: 2\n    health_check: { kind: http, path: /healthz, interval: 100ms, timeout: 100ms, rise: 2, fall: 2, jitter: 0 }\n"),
+      yaml(
+        upstreamsYaml([a!, b!]),
+        "    min_healthy: 2\n    health_check: { kind: http, path: /healthz, interval: 100ms, timeout: 100ms, rise: 2, fall: 2, jitter: 0 }\n",
+      ),
     );
     const ready = async () => (await get(admin(p), "/ready")).status;
     expect(await eventually(async () => (await ready()) === 200)).toBe(true);

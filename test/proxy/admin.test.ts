@@ -67,15 +67,42 @@ upstreams: { app: { servers: [{ address: ${backend.address}, weight: 2 }] } }`;
   });
 
   it.each([
-    { name: "no token presented", proxy: "with", auth: undefined, path: `/upstreams/app/${"ID"}/drain`, status: 401 },
-    { name: "a wrong token", proxy: "with", auth: "Bearer wrong-token-wrong-token!", path: "/upstreams/app/ID/drain", status: 401 },
-    { name: "writes disabled without admin.token", proxy: "without", auth: `Bearer ${TOKEN}`, path: "/upstreams/app/ID/drain", status: 403 },
-    { name: "an unknown upstream", proxy: "with", auth: `Bearer ${TOKEN}`, path: "/upstreams/app/127.0.0.1:1/drain", status: 404 },
+    {
+      name: "no token presented",
+      proxy: "with",
+      auth: undefined,
+      path: `/upstreams/app/${"ID"}/drain`,
+      status: 401,
+    },
+    {
+      name: "a wrong token",
+      proxy: "with",
+      auth: "Bearer wrong-token-wrong-token!",
+      path: "/upstreams/app/ID/drain",
+      status: 401,
+    },
+    {
+      name: "writes disabled without admin.token",
+      proxy: "without",
+      auth: `Bearer ${TOKEN}`,
+      path: "/upstreams/app/ID/drain",
+      status: 403,
+    },
+    {
+      name: "an unknown upstream",
+      proxy: "with",
+      auth: `Bearer ${TOKEN}`,
+      path: "/upstreams/app/127.0.0.1:1/drain",
+      status: 404,
+    },
     { name: "an unknown path", proxy: "with", auth: `Bearer ${TOKEN}`, path: "/nope", status: 404 },
   ])("refuses a drain with $name ($status)", async ({ proxy, auth, path, status }) => {
     const target = proxy === "with" ? withToken : withoutToken;
     const url = `http://127.0.0.1:${target.adminAddress.port}${path.replace("ID", encodeURIComponent(backend.address))}`;
-    const r = await fetch(url, { method: "POST", headers: auth === undefined ? {} : { authorization: auth } });
+    const r = await fetch(url, {
+      method: "POST",
+      headers: auth === undefined ? {} : { authorization: auth },
+    });
     expect(r.status).toBe(status);
     expect(target.upstreams()).toHaveLength(1);
   });

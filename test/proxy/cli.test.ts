@@ -55,15 +55,30 @@ describe("gslb proxy as a process", () => {
     backends.push(a, b);
     const file = join(dir, "live.yaml");
     writeFileSync(file, configFor(a.address));
-    const code = "const m = await import(process.argv[1]); process.exitCode = await m.runProxyCommand(process.argv.slice(2));";
-    const child = spawn(process.execPath, ["--input-type=module", "-e", code, "--", new URL("../../src/proxy/cli.ts", import.meta.url).href, "--config", file], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const code =
+      "const m = await import(process.argv[1]); process.exitCode = await m.runProxyCommand(process.argv.slice(2));";
+    const child = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        code,
+        "--",
+        new URL("../../src/proxy/cli.ts", import.meta.url).href,
+        "--config",
+        file,
+      ],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     try {
       let stderr = "";
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       expect(await eventually(() => stderr.includes("proxy listening"), 10_000)).toBe(true);
-      const line = JSON.parse(stderr.split("\n").find((l) => l.includes("proxy listening"))!) as { listeners: { port: number }[] };
+      const line = JSON.parse(stderr.split("\n").find((l) => l.includes("proxy listening"))!) as {
+        listeners: { port: number }[];
+      };
       const port = line.listeners[0]!.port;
       expect((await get(port, "/")).body).toBe("a");
 

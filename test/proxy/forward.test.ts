@@ -39,7 +39,13 @@ describe("forwarding headers", () => {
   beforeAll(async () => {
     echo = await backend("echo", (req, res) => {
       const body = JSON.stringify(req.headers);
-      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close, x-upstream-secret", "x-upstream-secret": "s", "keep-alive": "timeout=5" });
+      res.writeHead(200, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(body),
+        connection: "close, x-upstream-secret",
+        "x-upstream-secret": "s",
+        "keep-alive": "timeout=5",
+      });
       res.end(body);
     });
     untrusting = await proxyFor([echo]);
@@ -69,7 +75,12 @@ describe("forwarding headers", () => {
   });
 
   it("drops forwarded headers from an untrusted client", async () => {
-    const { sent } = await seen(untrusting, { "x-forwarded-for": "6.6.6.6", "x-real-ip": "6.6.6.6", "x-forwarded-proto": "https", "x-forwarded-host": "evil" });
+    const { sent } = await seen(untrusting, {
+      "x-forwarded-for": "6.6.6.6",
+      "x-real-ip": "6.6.6.6",
+      "x-forwarded-proto": "https",
+      "x-forwarded-host": "evil",
+    });
     expect(sent["x-forwarded-for"]).toBe("127.0.0.1");
     expect(sent["x-real-ip"]).toBe("127.0.0.1");
     expect(sent["x-forwarded-proto"]).toBe("http");
@@ -77,7 +88,11 @@ describe("forwarding headers", () => {
   });
 
   it("extends forwarded headers from a trusted proxy and takes the client from them", async () => {
-    const { sent } = await seen(trusting, { "x-forwarded-for": "203.0.113.9", "x-forwarded-proto": "https", "x-forwarded-host": "shop.example" });
+    const { sent } = await seen(trusting, {
+      "x-forwarded-for": "203.0.113.9",
+      "x-forwarded-proto": "https",
+      "x-forwarded-host": "shop.example",
+    });
     expect(sent["x-forwarded-for"]).toBe("203.0.113.9, 127.0.0.1");
     expect(sent["x-real-ip"]).toBe("203.0.113.9");
     expect(sent["x-forwarded-proto"]).toBe("https");
@@ -108,7 +123,11 @@ describe("bodies, errors and retries", () => {
     });
     const p = await proxyFor([b]);
     const payload = Buffer.alloc(2 * 1024 * 1024, 7);
-    const r = await request(`http://127.0.0.1:${portOf(p)}/upload`, { method: "POST", body: payload, dispatcher: agent });
+    const r = await request(`http://127.0.0.1:${portOf(p)}/upload`, {
+      method: "POST",
+      body: payload,
+      dispatcher: agent,
+    });
     const back = Buffer.from(await r.body.arrayBuffer());
     expect(r.statusCode).toBe(200);
     expect(back.equals(payload)).toBe(true);
@@ -117,13 +136,62 @@ describe("bodies, errors and retries", () => {
   describe("response bodies arrive byte for byte, however they are framed", () => {
     const binary = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     const big = Buffer.alloc(1024 * 1024 + 17, 0xa5);
-    const cases: { name: string; method: string; status: number; headers: Record<string, string>; parts: Buffer[]; body: Buffer }[] = [
-      { name: "small Content-Length", method: "GET", status: 200, headers: { "content-length": "3" }, parts: [Buffer.from("ok\n")], body: Buffer.from("ok\n") },
-      { name: "every byte value", method: "GET", status: 200, headers: { "content-length": "256" }, parts: [binary], body: binary },
-      { name: "Content-Length in many writes", method: "GET", status: 200, headers: { "content-length": String(big.length) }, parts: [big.subarray(0, 1000), big.subarray(1000)], body: big },
-      { name: "empty Content-Length", method: "GET", status: 200, headers: { "content-length": "0" }, parts: [], body: Buffer.alloc(0) },
-      { name: "chunked", method: "GET", status: 200, headers: {}, parts: [Buffer.from("a"), Buffer.from("bc")], body: Buffer.from("abc") },
-      { name: "HEAD with Content-Length", method: "HEAD", status: 200, headers: { "content-length": "3" }, parts: [], body: Buffer.alloc(0) },
+    const cases: {
+      name: string;
+      method: string;
+      status: number;
+      headers: Record<string, string>;
+      parts: Buffer[];
+      body: Buffer;
+    }[] = [
+      {
+        name: "small Content-Length",
+        method: "GET",
+        status: 200,
+        headers: { "content-length": "3" },
+        parts: [Buffer.from("ok\n")],
+        body: Buffer.from("ok\n"),
+      },
+      {
+        name: "every byte value",
+        method: "GET",
+        status: 200,
+        headers: { "content-length": "256" },
+        parts: [binary],
+        body: binary,
+      },
+      {
+        name: "Content-Length in many writes",
+        method: "GET",
+        status: 200,
+        headers: { "content-length": String(big.length) },
+        parts: [big.subarray(0, 1000), big.subarray(1000)],
+        body: big,
+      },
+      {
+        name: "empty Content-Length",
+        method: "GET",
+        status: 200,
+        headers: { "content-length": "0" },
+        parts: [],
+        body: Buffer.alloc(0),
+      },
+      {
+        name: "chunked",
+        method: "GET",
+        status: 200,
+        headers: {},
+        parts: [Buffer.from("a"), Buffer.from("bc")],
+        body: Buffer.from("abc"),
+      },
+      {
+        name: "HEAD with Content-Length",
+        method: "HEAD",
+        status: 200,
+        headers: { "content-length": "3" },
+        parts: [],
+        body: Buffer.alloc(0),
+      },
       { name: "204", method: "GET", status: 204, headers: {}, parts: [], body: Buffer.alloc(0) },
     ];
     it.each(cases)("$name", async ({ method, status, headers, parts, body }) => {
@@ -136,7 +204,9 @@ describe("bodies, errors and retries", () => {
       for (let i = 0; i < 2; i++) {
         const r = await request(`http://127.0.0.1:${portOf(p)}/`, { method, dispatcher: agent });
         const got = Buffer.from(await r.body.arrayBuffer());
-        expect({ status: r.statusCode, length: r.headers["content-length"], same: got.equals(body) }).toEqual({ status, length: headers["content-length"], same: true });
+        expect({ status: r.statusCode, length: r.headers["content-length"], same: got.equals(body) }).toEqual(
+          { status, length: headers["content-length"], same: true },
+        );
       }
     });
   });
@@ -145,19 +215,22 @@ describe("bodies, errors and retries", () => {
     { method: "GET", body: null, expected: { status: 200, body: "good", badSaw: 1 } },
     { method: "POST", body: "x=1", expected: { status: 503, body: "bad", badSaw: 1 } },
     { method: "PUT", body: "x=1", expected: { status: 503, body: "bad", badSaw: 1 } },
-  ])("a 503 is retried elsewhere for $method only when replay is safe", async ({ method, body, expected }) => {
-    const bad = await backend("bad", (req, res) => {
-      req.resume();
-      req.on("end", () => {
-        res.writeHead(503);
-        res.end("bad");
+  ])(
+    "a 503 is retried elsewhere for $method only when replay is safe",
+    async ({ method, body, expected }) => {
+      const bad = await backend("bad", (req, res) => {
+        req.resume();
+        req.on("end", () => {
+          res.writeHead(503);
+          res.end("bad");
+        });
       });
-    });
-    const good = await backend("good");
-    const p = await proxyFor([bad, good], "", "    outlier: { consecutive_errors: 0 }\n");
-    const r = await request(`http://127.0.0.1:${portOf(p)}/`, { method, body, dispatcher: agent });
-    expect({ status: r.statusCode, body: await r.body.text(), badSaw: bad.seen.length }).toEqual(expected);
-  });
+      const good = await backend("good");
+      const p = await proxyFor([bad, good], "", "    outlier: { consecutive_errors: 0 }\n");
+      const r = await request(`http://127.0.0.1:${portOf(p)}/`, { method, body, dispatcher: agent });
+      expect({ status: r.statusCode, body: await r.body.text(), badSaw: bad.seen.length }).toEqual(expected);
+    },
+  );
 
   it("answers 502 when the only upstream refuses connections", async () => {
     const b = await backend("gone");
@@ -193,7 +266,10 @@ upstreams: { app: { servers: [{ address: ${b.address} }] } }`);
     });
     const p = await proxyFor([b]);
     const controller = new AbortController();
-    const pending = request(`http://127.0.0.1:${portOf(p)}/`, { dispatcher: agent, signal: controller.signal }).catch(() => "aborted");
+    const pending = request(`http://127.0.0.1:${portOf(p)}/`, {
+      dispatcher: agent,
+      signal: controller.signal,
+    }).catch(() => "aborted");
     while (b.seen.length === 0) await new Promise((r) => setTimeout(r, 10));
     controller.abort();
     expect(await pending).toBe("aborted");
@@ -211,7 +287,10 @@ describe("client limits", () => {
   });
 
   it("cuts off a slowloris client that dribbles headers", async () => {
-    const chunks = ["GET / HTTP/1.1\r\nHost: x\r\n", ...Array.from({ length: 60 }, (_, i) => `X-Dribble-${i}: y\r\n`)];
+    const chunks = [
+      "GET / HTTP/1.1\r\nHost: x\r\n",
+      ...Array.from({ length: 60 }, (_, i) => `X-Dribble-${i}: y\r\n`),
+    ];
     const result = await rawExchange(portOf(p), chunks, 100, 8_000);
     expect(result.closedByServer).toBe(true);
     expect(result.chunksSent).toBeLessThan(chunks.length);
@@ -219,22 +298,34 @@ describe("client limits", () => {
   });
 
   it("refuses oversized headers with 431", async () => {
-    const result = await rawExchange(portOf(p), [`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(8000)}\r\n\r\n`]);
+    const result = await rawExchange(portOf(p), [
+      `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(8000)}\r\n\r\n`,
+    ]);
     expect(result.text).toMatch(/^HTTP\/1\.1 431/);
     expect(b.seen.length).toBe(0);
   });
 
   it("accepts headers under the limit (negative half)", async () => {
-    const result = await rawExchange(portOf(p), [`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(1000)}\r\nConnection: close\r\n\r\n`]);
+    const result = await rawExchange(portOf(p), [
+      `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(1000)}\r\nConnection: close\r\n\r\n`,
+    ]);
     expect(result.text).toMatch(/^HTTP\/1\.1 200/);
   });
 
   it.each([
-    { why: "Content-Length with Transfer-Encoding", head: "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n" },
-    { why: "Transfer-Encoding with Content-Length", head: "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n" },
+    {
+      why: "Content-Length with Transfer-Encoding",
+      head: "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+    },
+    {
+      why: "Transfer-Encoding with Content-Length",
+      head: "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+    },
   ])("refuses request smuggling: $why", async ({ head }) => {
     const before = b.seen.length;
-    const result = await rawExchange(portOf(p), [`POST / HTTP/1.1\r\nHost: x\r\n${head}\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n`]);
+    const result = await rawExchange(portOf(p), [
+      `POST / HTTP/1.1\r\nHost: x\r\n${head}\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n`,
+    ]);
     expect(result.text).toMatch(/^HTTP\/1\.1 400/);
     expect(b.seen.length).toBe(before);
   });
@@ -244,14 +335,18 @@ describe("WebSocket / Upgrade", () => {
   it("relays the 101 and then bytes both ways", async () => {
     const b = await backend("ws");
     b.server.on("upgrade", (req, socket) => {
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Seen-Xff: ${String(req.headers["x-forwarded-for"])}\r\n\r\n`);
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Seen-Xff: ${String(req.headers["x-forwarded-for"])}\r\n\r\n`,
+      );
       socket.on("data", (d: Buffer) => socket.write(`echo:${d.toString()}`));
       socket.on("end", () => socket.end());
     });
     const p = await proxyFor([b]);
     const socket = connect(portOf(p), "127.0.0.1");
     await once(socket, "connect");
-    socket.write("GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    socket.write(
+      "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    );
     let text = "";
     socket.on("data", (d: Buffer) => (text += d.toString()));
     while (!text.includes("\r\n\r\n")) await new Promise((r) => setTimeout(r, 10));

@@ -11,7 +11,9 @@ import { startBackend, startProxy, upstreamsYaml, type Backend } from "./helpers
 describe("tier-1 proxy probe against /ready", () => {
   let backends: Backend[];
   let proxy: RegionalProxy;
-  const probe = createProxyProbe(checkSchema.parse({ kind: "proxy", timeout: "1s", interval: "2s" }) as ProxyCheck);
+  const probe = createProxyProbe(
+    checkSchema.parse({ kind: "proxy", timeout: "1s", interval: "2s" }) as ProxyCheck,
+  );
 
   beforeAll(async () => {
     backends = await Promise.all(["a", "b"].map((n) => startBackend(n)));
@@ -30,7 +32,8 @@ ${upstreamsYaml(backends)}`);
     for (const b of backends) await b.close();
   });
 
-  const run = () => probe.run({ host: "127.0.0.1", port: proxy.adminAddress.port }, new AbortController().signal);
+  const run = () =>
+    probe.run({ host: "127.0.0.1", port: proxy.adminAddress.port }, new AbortController().signal);
 
   it("is up with every backend healthy, and carries the healthy count", async () => {
     expect(await run()).toMatchObject({ ok: true, healthy: 2 });

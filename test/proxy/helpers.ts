@@ -28,7 +28,11 @@ export const defaultHandler: BackendHandler = (req, res, name) => {
   else answer();
 };
 
-export async function startBackend(name: string, handler: BackendHandler = defaultHandler, port = 0): Promise<Backend> {
+export async function startBackend(
+  name: string,
+  handler: BackendHandler = defaultHandler,
+  port = 0,
+): Promise<Backend> {
   const seen: IncomingMessage[] = [];
   const server = createServer((req, res) => {
     seen.push(req);
@@ -57,19 +61,32 @@ export async function startProxy(yaml: string, options: ProxyOptions = {}): Prom
 
 export const agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
 
-export async function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+export async function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   const response = await undiciRequest(`http://127.0.0.1:${port}${path}`, { dispatcher: agent, headers });
   return { status: response.statusCode, body: await response.body.text(), headers: response.headers };
 }
 
 /** Runs `total` GETs of `path` with `concurrency` workers; returns the responses in completion order. */
-export async function load(port: number, total: number, concurrency: number, path = "/"): Promise<{ status: number; body: string }[]> {
+export async function load(
+  port: number,
+  total: number,
+  concurrency: number,
+  path = "/",
+): Promise<{ status: number; body: string }[]> {
   const results: { status: number; body: string }[] = [];
   let next = 0;
   const worker = async () => {
     while (next < total) {
       next++;
-      const r = await get(port, path).catch((error: unknown) => ({ status: 0, body: String(error), headers: {} }));
+      const r = await get(port, path).catch((error: unknown) => ({
+        status: 0,
+        body: String(error),
+        headers: {},
+      }));
       results.push({ status: r.status, body: r.body });
     }
   };
@@ -81,12 +98,20 @@ export function shares(results: readonly { body: string }[], names: readonly str
   return names.map((n) => results.filter((r) => r.body === n).length / results.length);
 }
 
-export function upstreamsYaml(backends: readonly Backend[], extra: (b: Backend, i: number) => string = () => ""): string {
+export function upstreamsYaml(
+  backends: readonly Backend[],
+  extra: (b: Backend, i: number) => string = () => "",
+): string {
   return backends.map((b, i) => `      - address: ${b.address}\n${extra(b, i)}`).join("");
 }
 
 /** Raw socket exchange: writes `chunks` (with `gapMs` between them), resolves with all bytes read and whether the server closed. */
-export async function rawExchange(port: number, chunks: readonly string[], gapMs = 0, maxMs = 5_000): Promise<{ text: string; closedByServer: boolean; chunksSent: number }> {
+export async function rawExchange(
+  port: number,
+  chunks: readonly string[],
+  gapMs = 0,
+  maxMs = 5_000,
+): Promise<{ text: string; closedByServer: boolean; chunksSent: number }> {
   const { connect } = await import("node:net");
   return new Promise((resolve) => {
     const socket = connect(port, "127.0.0.1");
@@ -117,7 +142,11 @@ export async function rawExchange(port: number, chunks: readonly string[], gapMs
 }
 
 /** Polls `check` until it returns true or `ms` pass; returns the last result. */
-export async function eventually(check: () => boolean | Promise<boolean>, ms = 5_000, every = 20): Promise<boolean> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  ms = 5_000,
+  every = 20,
+): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await check()) return true;

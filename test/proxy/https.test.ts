@@ -17,9 +17,25 @@ describe("HTTPS listener", () => {
   });
 
   it("terminates TLS with the configured certificate and forwards X-Forwarded-Proto https", async () => {
-    const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")]);
+    const made = spawnSync("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      "/CN=localhost",
+      "-days",
+      "1",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+    ]);
     expect(made.status).toBe(0);
-    const backend = await startBackend("tls", (req, res) => res.end(String(req.headers["x-forwarded-proto"])));
+    const backend = await startBackend("tls", (req, res) =>
+      res.end(String(req.headers["x-forwarded-proto"])),
+    );
     cleanup.push(() => backend.close());
     writeFileSync(
       join(dir, "proxy.yaml"),
@@ -41,7 +57,10 @@ upstreams: { app: { servers: [{ address: ${backend.address} }] } }
   });
 
   it.each([
-    { why: "bug: a TLS client that never finishes its handshake held its connection for 120 s", chunks: ["\x16\x03\x01"] },
+    {
+      why: "bug: a TLS client that never finishes its handshake held its connection for 120 s",
+      chunks: ["\x16\x03\x01"],
+    },
     { why: "a client that connects and sends nothing", chunks: [] },
   ])("$why: cut off after client_header", async ({ chunks }) => {
     writeFileSync(

@@ -10,7 +10,18 @@ const E503: Outcome = { kind: "response", status: 503 };
 const REFUSED: Outcome = { kind: "connect_error" };
 
 function spec(id: string, extra: Partial<UpstreamSpec> = {}): UpstreamSpec {
-  return { id, host: "127.0.0.1", port: 1, tls: false, weight: 1, backup: false, maxFails: 0, failTimeoutMs: 10_000, slowStartMs: 0, ...extra };
+  return {
+    id,
+    host: "127.0.0.1",
+    port: 1,
+    tls: false,
+    weight: 1,
+    backup: false,
+    maxFails: 0,
+    failTimeoutMs: 10_000,
+    slowStartMs: 0,
+    ...extra,
+  };
 }
 
 const POLICY: GroupPolicy = {
@@ -22,9 +33,15 @@ const POLICY: GroupPolicy = {
 function group(specs: readonly UpstreamSpec[], policy: Partial<GroupPolicy> = {}) {
   const clock = { now: 1_000_000 };
   const removed: string[] = [];
-  const g = new UpstreamGroup("app", createBalancer("round-robin"), { ...POLICY, ...policy }, () => clock.now, {
-    onRemoved: (_name, u) => removed.push(u.id),
-  });
+  const g = new UpstreamGroup(
+    "app",
+    createBalancer("round-robin"),
+    { ...POLICY, ...policy },
+    () => clock.now,
+    {
+      onRemoved: (_name, u) => removed.push(u.id),
+    },
+  );
   for (const s of specs) g.add(s, true);
   return { g, clock, removed, u: (id: string) => g.find(id)! };
 }
@@ -88,7 +105,12 @@ describe("nginx max_fails / fail_timeout", () => {
 });
 
 describe("outlier ejection", () => {
-  const outlier = { consecutiveErrors: 3, baseEjectionMs: 30_000, maxEjectionMs: 90_000, maxEjectionPercent: 50 };
+  const outlier = {
+    consecutiveErrors: 3,
+    baseEjectionMs: 30_000,
+    maxEjectionMs: 90_000,
+    maxEjectionPercent: 50,
+  };
 
   it("ejects after consecutive errors, with a growing ejection time on repeat", () => {
     const { g, u, clock } = group([spec("a"), spec("b"), spec("c"), spec("d")], { outlier });
@@ -191,7 +213,9 @@ describe("panic mode", () => {
     { threshold: 0, down: ["a", "b", "c"], expected: ["d"] },
     { threshold: 50, down: ["a", "b", "c", "d"], expected: ["a", "b", "c", "d"] },
   ])("threshold $threshold% with $down down serves $expected", ({ threshold, down, expected }) => {
-    const { g, u, clock } = group([spec("a"), spec("b"), spec("c"), spec("d")], { panicThresholdPercent: threshold });
+    const { g, u, clock } = group([spec("a"), spec("b"), spec("c"), spec("d")], {
+      panicThresholdPercent: threshold,
+    });
     for (const id of down) g.setCheckState(u(id), false);
     expect(ids(g.candidates(clock.now))).toEqual(expected);
   });
@@ -235,7 +259,9 @@ describe("readiness", () => {
     { down: ["a", "b"], minHealthy: 2, expected: { healthy: 1, total: 3, capacity: 0.25, ready: false } },
     { down: ["a", "b", "c"], minHealthy: 1, expected: { healthy: 0, total: 3, capacity: 0, ready: false } },
   ])("$down down, min $minHealthy → $expected", ({ down, minHealthy, expected }) => {
-    const { g, u } = group([spec("a", { weight: 2 }), spec("b", { weight: 1 }), spec("c", { weight: 1 })], { minHealthy });
+    const { g, u } = group([spec("a", { weight: 2 }), spec("b", { weight: 1 }), spec("c", { weight: 1 })], {
+      minHealthy,
+    });
     for (const id of down) g.setCheckState(u(id), false);
     expect(g.readiness()).toEqual(expected);
   });
@@ -257,13 +283,16 @@ describe("waiting for the first active check", () => {
   it.each([
     { initial: true, share: 1 },
     { initial: false, share: 0.5 },
-  ])("a first passing check does not restart slow start (added at boot: $initial → share $share, 5 s after joining)", ({ initial, share }) => {
-    const { g, clock } = group([]);
-    const a = g.add(spec("a", { weight: 4, slowStartMs: 10_000 }), initial);
-    g.awaitFirstCheck(a);
-    clock.now += 5_000;
-    g.setCheckState(a, true);
-    expect(a.state(clock.now)).toBe(share === 1 ? "up" : "slow_start");
-    expect(a.weightAt(clock.now)).toBeCloseTo(4 * share);
-  });
+  ])(
+    "a first passing check does not restart slow start (added at boot: $initial → share $share, 5 s after joining)",
+    ({ initial, share }) => {
+      const { g, clock } = group([]);
+      const a = g.add(spec("a", { weight: 4, slowStartMs: 10_000 }), initial);
+      g.awaitFirstCheck(a);
+      clock.now += 5_000;
+      g.setCheckState(a, true);
+      expect(a.state(clock.now)).toBe(share === 1 ? "up" : "slow_start");
+      expect(a.weightAt(clock.now)).toBeCloseTo(4 * share);
+    },
+  );
 });

@@ -8,7 +8,17 @@ import { afterAll, describe, expect, it } from "vitest";
 import { request } from "undici";
 import { parseProxyConfig } from "../../src/proxy/config/load.ts";
 import type { RegionalProxy } from "../../src/proxy/proxy.ts";
-import { agent, eventually, get, rawExchange, startBackend, startProxy, upstreamsYaml, type Backend, type BackendHandler } from "./helpers.ts";
+import {
+  agent,
+  eventually,
+  get,
+  rawExchange,
+  startBackend,
+  startProxy,
+  upstreamsYaml,
+  type Backend,
+  type BackendHandler,
+} from "./helpers.ts";
 
 const closers: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -46,16 +56,25 @@ describe("bug: a 503 from the last upstream left was replaced by a synthetic 503
   it.each([
     { status: 503, header: "retry-after", value: "7" },
     { status: 502, header: "x-why", value: "app-gateway" },
-  ])("relays the upstream's own $status (body and $header) when no other upstream can take a retry", async ({ status, header, value }) => {
-    const busy = await backend("busy", (_req, res) => {
-      res.writeHead(status, { [header]: value });
-      res.end("busy, come back later");
-    });
-    const p = await proxy(yaml([busy], "    outlier: { consecutive_errors: 0 }\n", "", "        max_fails: 0\n"));
-    const r = await get(portOf(p), "/");
-    expect({ status: r.status, body: r.body, header: r.headers[header] }).toEqual({ status, body: "busy, come back later", header: value });
-    expect(busy.seen).toHaveLength(1);
-  });
+  ])(
+    "relays the upstream's own $status (body and $header) when no other upstream can take a retry",
+    async ({ status, header, value }) => {
+      const busy = await backend("busy", (_req, res) => {
+        res.writeHead(status, { [header]: value });
+        res.end("busy, come back later");
+      });
+      const p = await proxy(
+        yaml([busy], "    outlier: { consecutive_errors: 0 }\n", "", "        max_fails: 0\n"),
+      );
+      const r = await get(portOf(p), "/");
+      expect({ status: r.status, body: r.body, header: r.headers[header] }).toEqual({
+        status,
+        body: "busy, come back later",
+        header: value,
+      });
+      expect(busy.seen).toHaveLength(1);
+    },
+  );
 
   it("still retries elsewhere when another upstream is there (negative half)", async () => {
     const busy = await backend("busy", (_req, res) => {
@@ -63,7 +82,9 @@ describe("bug: a 503 from the last upstream left was replaced by a synthetic 503
       res.end("busy");
     });
     const good = await backend("good");
-    const p = await proxy(yaml([busy, good], "    outlier: { consecutive_errors: 0 }\n", "", "        max_fails: 0\n"));
+    const p = await proxy(
+      yaml([busy, good], "    outlier: { consecutive_errors: 0 }\n", "", "        max_fails: 0\n"),
+    );
     expect(await get(portOf(p), "/")).toMatchObject({ status: 200, body: "good" });
   });
 });
@@ -102,7 +123,11 @@ describe("bug: an idempotent request with a body was never retried after a conne
     await dead.close();
     const echo = await backend("echo", (req, res) => req.pipe(res));
     const p = await proxy(yaml([dead, echo], "    panic_threshold: 0\n", "", "        max_fails: 0\n"));
-    const r = await request(`http://127.0.0.1:${portOf(p)}/`, { method, body: "payload-123", dispatcher: agent });
+    const r = await request(`http://127.0.0.1:${portOf(p)}/`, {
+      method,
+      body: "payload-123",
+      dispatcher: agent,
+    });
     const body = await r.body.text();
     expect({ status: r.statusCode, body: r.statusCode === 200 ? body : "" }).toEqual(expected);
   });
@@ -111,7 +136,11 @@ describe("bug: an idempotent request with a body was never retried after a conne
     const reset = await backend("reset", (req) => req.once("data", () => req.socket.destroy()));
     const echo = await backend("echo", (req, res) => req.pipe(res));
     const p = await proxy(yaml([reset, echo], "", "", "        max_fails: 0\n"));
-    const r = await request(`http://127.0.0.1:${portOf(p)}/`, { method: "PUT", body: "x".repeat(64 * 1024), dispatcher: agent });
+    const r = await request(`http://127.0.0.1:${portOf(p)}/`, {
+      method: "PUT",
+      body: "x".repeat(64 * 1024),
+      dispatcher: agent,
+    });
     await r.body.text();
     expect(r.statusCode).toBe(502);
     expect(echo.seen).toHaveLength(0);
@@ -125,7 +154,10 @@ describe("bug: a reload that removed the health check left its last 'down' verdi
       res.end("a");
     });
     const b = await backend("b");
-    const checked = yaml([a, b], "    health_check: { kind: http, path: /healthz, interval: 50ms, timeout: 200ms, rise: 1, fall: 1, jitter: 0 }\n    panic_threshold: 0\n");
+    const checked = yaml(
+      [a, b],
+      "    health_check: { kind: http, path: /healthz, interval: 50ms, timeout: 200ms, rise: 1, fall: 1, jitter: 0 }\n    panic_threshold: 0\n",
+    );
     const p = await proxy(checked);
     expect(await eventually(() => stateOf(p, a.address) === "down")).toBe(true);
     p.reload(parseProxyConfig(yaml([a, b], "    panic_threshold: 0\n"), "test.yaml"));
@@ -149,7 +181,12 @@ describe("bug: with a health check, upstreams were up (and /ready ready) before 
       if (req.url !== "/healthz") return void res.end("held");
       answer = () => res.end("ok");
     });
-    const p = await proxy(yaml([held], "    health_check: { kind: http, path: /healthz, interval: 10s, timeout: 5s, rise: 3, fall: 3, jitter: 0 }\n"));
+    const p = await proxy(
+      yaml(
+        [held],
+        "    health_check: { kind: http, path: /healthz, interval: 10s, timeout: 5s, rise: 3, fall: 3, jitter: 0 }\n",
+      ),
+    );
     expect(await eventually(() => answer !== undefined)).toBe(true);
     expect(stateOf(p, held.address)).toBe("unknown");
     expect(await readiness(p)).toEqual({ status: 503, healthy: 0 });
@@ -163,7 +200,12 @@ describe("bug: with a health check, upstreams were up (and /ready ready) before 
       res.writeHead(req.url === "/healthz" ? 500 : 200);
       res.end("sick");
     });
-    const p = await proxy(yaml([sick], "    health_check: { kind: http, path: /healthz, interval: 10s, timeout: 5s, rise: 3, fall: 3, jitter: 0 }\n"));
+    const p = await proxy(
+      yaml(
+        [sick],
+        "    health_check: { kind: http, path: /healthz, interval: 10s, timeout: 5s, rise: 3, fall: 3, jitter: 0 }\n",
+      ),
+    );
     expect(await eventually(() => stateOf(p, sick.address) === "down")).toBe(true);
     expect(await readiness(p)).toEqual({ status: 503, healthy: 0 });
   });
@@ -182,9 +224,12 @@ describe("bug: with a health check, upstreams were up (and /ready ready) before 
       if (req.url !== "/healthz") return void res.end("held-b");
       answerB = () => res.end("ok");
     });
-    const check = "    health_check: { kind: http, path: /healthz, interval: 10s, timeout: 5s, rise: 1, fall: 1, jitter: 0 }\n";
+    const check =
+      "    health_check: { kind: http, path: /healthz, interval: 10s, timeout: 5s, rise: 1, fall: 1, jitter: 0 }\n";
     const p = await proxy(yaml([a, b], check));
-    expect(await eventually(() => stateOf(p, a.address) === "up" && stateOf(p, b.address) === "up")).toBe(true);
+    expect(await eventually(() => stateOf(p, a.address) === "up" && stateOf(p, b.address) === "up")).toBe(
+      true,
+    );
     p.reload(parseProxyConfig(yaml([a, heldB], check), "test.yaml"));
     expect(stateOf(p, a.address)).toBe("up");
     expect(stateOf(p, heldB.address)).toBe("unknown");
@@ -232,9 +277,23 @@ describe("bug: a reload did not apply max_connections to upstreams it kept", () 
 
 describe("bug: curl --http2 (Upgrade: h2c) on a plain request got a 502", () => {
   it("proxies it as an ordinary request without the Upgrade header", async () => {
-    const echo = await backend("echo", (req, res) => res.end(JSON.stringify({ upgrade: req.headers.upgrade ?? null, settings: req.headers["http2-settings"] ?? null })));
+    const echo = await backend("echo", (req, res) =>
+      res.end(
+        JSON.stringify({
+          upgrade: req.headers.upgrade ?? null,
+          settings: req.headers["http2-settings"] ?? null,
+        }),
+      ),
+    );
     const p = await proxy(yaml([echo]));
-    const raw = await rawExchange(portOf(p), ["GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings, close\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n"], 0, 2_000);
+    const raw = await rawExchange(
+      portOf(p),
+      [
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings, close\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n",
+      ],
+      0,
+      2_000,
+    );
     expect(raw.text).toMatch(/^HTTP\/1\.1 200/);
     expect(raw.text).toContain('{"upgrade":null,"settings":null}');
   });
@@ -247,7 +306,14 @@ describe("bug: a WebSocket handshake refused by the upstream became a 502", () =
       res.end("no ticket");
     });
     const p = await proxy(yaml([guard]));
-    const raw = await rawExchange(portOf(p), ["GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"], 0, 2_000);
+    const raw = await rawExchange(
+      portOf(p),
+      [
+        "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      ],
+      0,
+      2_000,
+    );
     expect(raw.text).toMatch(/^HTTP\/1\.1 403/);
     expect(raw.text).toMatch(/no ticket$/);
     expect(raw.closedByServer).toBe(true);
@@ -265,12 +331,26 @@ describe("bug: a listener error after bind crashed the process", () => {
 
 describe("bug: an absolute-form request target matched no route", () => {
   it("routes on the target's authority and sends the origin-form path and Host upstream", async () => {
-    const echo = await backend("echo", (req, res) => res.end(`${req.url} ${req.headers.host} ${req.headers["x-forwarded-host"]}`));
-    const p = await proxy(yaml([echo]).replace("routes: [{ upstream: app }]", "routes: [{ host: app.example, upstream: app }]"));
-    const raw = await rawExchange(portOf(p), ["GET http://app.example/x?y=1 HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n"], 0, 2_000);
+    const echo = await backend("echo", (req, res) =>
+      res.end(`${req.url} ${req.headers.host} ${req.headers["x-forwarded-host"]}`),
+    );
+    const p = await proxy(
+      yaml([echo]).replace("routes: [{ upstream: app }]", "routes: [{ host: app.example, upstream: app }]"),
+    );
+    const raw = await rawExchange(
+      portOf(p),
+      ["GET http://app.example/x?y=1 HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n"],
+      0,
+      2_000,
+    );
     expect(raw.text).toMatch(/^HTTP\/1\.1 200/);
     expect(raw.text).toMatch(/\/x\?y=1 app\.example app\.example$/);
-    const other = await rawExchange(portOf(p), ["GET http://other.example/x HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n"], 0, 2_000);
+    const other = await rawExchange(
+      portOf(p),
+      ["GET http://other.example/x HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n"],
+      0,
+      2_000,
+    );
     expect(other.text).toMatch(/^HTTP\/1\.1 404/);
   });
 });
@@ -300,19 +380,43 @@ describe("bug: chunked response trailers were dropped", () => {
       res.end();
     });
     const p = await proxy(yaml([chunked]));
-    const raw = await rawExchange(portOf(p), ["GET / HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nConnection: close\r\n\r\n"], 0, 2_000);
+    const raw = await rawExchange(
+      portOf(p),
+      ["GET / HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nConnection: close\r\n\r\n"],
+      0,
+      2_000,
+    );
     expect(raw.text.toLowerCase()).toContain("trailer: x-checksum");
     expect(raw.text.toLowerCase()).toMatch(/\r\n0\r\nx-checksum: abc123\r\n\r\n$/);
   });
 });
 
 describe("bug: an untrusted client's Forwarded (and similar) headers reached the upstream", () => {
-  const claims = { forwarded: "for=6.6.6.6;proto=https", "x-forwarded-port": "443", "x-forwarded-prefix": "/admin", "true-client-ip": "6.6.6.6", "x-client-ip": "6.6.6.6" };
+  const claims = {
+    forwarded: "for=6.6.6.6;proto=https",
+    "x-forwarded-port": "443",
+    "x-forwarded-prefix": "/admin",
+    "true-client-ip": "6.6.6.6",
+    "x-client-ip": "6.6.6.6",
+  };
   it.each([
-    { top: "", expected: { forwarded: null, "x-forwarded-port": null, "x-forwarded-prefix": null, "true-client-ip": null, "x-client-ip": null } },
+    {
+      top: "",
+      expected: {
+        forwarded: null,
+        "x-forwarded-port": null,
+        "x-forwarded-prefix": null,
+        "true-client-ip": null,
+        "x-client-ip": null,
+      },
+    },
     { top: "trusted_proxies: [127.0.0.1]", expected: claims },
   ])("trusted_proxies [$top] → $expected.forwarded", async ({ top, expected }) => {
-    const echo = await backend("echo", (req, res) => res.end(JSON.stringify(Object.fromEntries(Object.keys(claims).map((k) => [k, req.headers[k] ?? null])))));
+    const echo = await backend("echo", (req, res) =>
+      res.end(
+        JSON.stringify(Object.fromEntries(Object.keys(claims).map((k) => [k, req.headers[k] ?? null]))),
+      ),
+    );
     const p = await proxy(yaml([echo], "", top));
     expect(JSON.parse((await get(portOf(p), "/", claims)).body)).toEqual(expected);
   });
@@ -325,7 +429,12 @@ describe("bug: two Host headers were both forwarded while the proxy routed on th
   ])("$why → $status", async ({ head, status }) => {
     const b = await backend("b");
     const p = await proxy(yaml([b]));
-    const raw = await rawExchange(portOf(p), [`GET / HTTP/1.1\r\n${head}Connection: close\r\n\r\n`], 0, 2_000);
+    const raw = await rawExchange(
+      portOf(p),
+      [`GET / HTTP/1.1\r\n${head}Connection: close\r\n\r\n`],
+      0,
+      2_000,
+    );
     expect(raw.text).toMatch(new RegExp(`^HTTP/1\\.1 ${status}`));
     expect(b.seen).toHaveLength(status === 200 ? 1 : 0);
   });

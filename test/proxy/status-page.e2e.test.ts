@@ -44,14 +44,19 @@ ${upstreamsYaml(backends, (_b, i) => `        weight: ${i + 1}\n`)}`);
     expect(await page.locator("#verdict").textContent()).toBe("READY");
     const rows = page.locator("tr.upstream");
     expect(await rows.count()).toBe(2);
-    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-state")))).toEqual(["up", "up"]);
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-state")))).toEqual([
+      "up",
+      "up",
+    ]);
     const colour = `getComputedStyle(document.querySelector('tr[data-id="${backends[0]!.address}"]')).backgroundColor`;
     expect(await page.evaluate(colour)).toBe("rgb(192, 255, 192)");
     expect(await page.locator(`caption`).textContent()).toContain("web — 2/2 healthy");
 
     proxy.drainUpstream("web", backends[0]!.address);
     // The page's own <meta refresh> must bring the change; the test never reloads it.
-    await page.waitForFunction('document.querySelectorAll("tr.upstream").length === 1', undefined, { timeout: 6_000 });
+    await page.waitForFunction('document.querySelectorAll("tr.upstream").length === 1', undefined, {
+      timeout: 6_000,
+    });
     expect(await page.locator("tr.upstream").getAttribute("data-id")).toBe(backends[1]!.address);
     await page.close();
   });

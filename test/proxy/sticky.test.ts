@@ -9,10 +9,16 @@ afterAll(async () => {
   for (const close of closers.reverse()) await close();
 });
 
-async function setup(sticky: string, group = ""): Promise<{ p: RegionalProxy; a: Backend; b: Backend; port: number }> {
+async function setup(
+  sticky: string,
+  group = "",
+): Promise<{ p: RegionalProxy; a: Backend; b: Backend; port: number }> {
   const a = await startBackend("a");
   const b = await startBackend("b");
-  closers.push(() => a.close(), () => b.close());
+  closers.push(
+    () => a.close(),
+    () => b.close(),
+  );
   const p = await startProxy(`listeners: [{ address: 127.0.0.1:0 }]
 admin: { address: 127.0.0.1:0 }
 routes:
@@ -37,18 +43,23 @@ describe("sticky sessions", () => {
     const { a, b, port } = await setup("{ cookie: srv, ttl: 1h }");
     const first = await get(port, "/app");
     const chosen = first.body === "a" ? a : b;
-    expect(cookieOf(first)).toEqual([`srv=${stickyKeyOf(chosen.address)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=3600`]);
+    expect(cookieOf(first)).toEqual([
+      `srv=${stickyKeyOf(chosen.address)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=3600`,
+    ]);
     expect(cookieOf(first)[0]).not.toContain("127.0.0.1");
   });
 
-  it.each([{ target: "a" }, { target: "b" }])("honours the cookie of upstream $target on every request, and does not set it again", async ({ target }) => {
-    const { a, b, port } = await setup("{ cookie: srv }");
-    const key = stickyKeyOf((target === "a" ? a : b).address);
-    const answers = [];
-    for (let i = 0; i < 6; i++) answers.push(await get(port, "/app/x", { cookie: `other=1; srv=${key}` }));
-    expect(answers.map((r) => r.body)).toEqual(Array(6).fill(target));
-    expect(answers.flatMap(cookieOf)).toEqual([]);
-  });
+  it.each([{ target: "a" }, { target: "b" }])(
+    "honours the cookie of upstream $target on every request, and does not set it again",
+    async ({ target }) => {
+      const { a, b, port } = await setup("{ cookie: srv }");
+      const key = stickyKeyOf((target === "a" ? a : b).address);
+      const answers = [];
+      for (let i = 0; i < 6; i++) answers.push(await get(port, "/app/x", { cookie: `other=1; srv=${key}` }));
+      expect(answers.map((r) => r.body)).toEqual(Array(6).fill(target));
+      expect(answers.flatMap(cookieOf)).toEqual([]);
+    },
+  );
 
   it("falls back to the balancer for an unknown cookie and replaces it (negative half)", async () => {
     const { port } = await setup("{ cookie: srv }");

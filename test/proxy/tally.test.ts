@@ -5,9 +5,17 @@ import { AttemptTally, TallyHistogram } from "../../src/proxy/tally.ts";
 const BOUNDS = [0.001, 0.01, 0.1, 1];
 
 /** prom-client's own Histogram is the oracle: the tally histogram must export exactly what it would. */
-async function both(observations: readonly { group: string; upstream: string; seconds: number }[]): Promise<[string, string]> {
+async function both(
+  observations: readonly { group: string; upstream: string; seconds: number }[],
+): Promise<[string, string]> {
   const oracleRegistry = new Registry();
-  const oracle = new Histogram({ name: "h_seconds", help: "help", labelNames: ["group", "upstream"], buckets: BOUNDS, registers: [oracleRegistry] });
+  const oracle = new Histogram({
+    name: "h_seconds",
+    help: "help",
+    labelNames: ["group", "upstream"],
+    buckets: BOUNDS,
+    registers: [oracleRegistry],
+  });
   const tallies = new Map<string, AttemptTally>();
   const registry = new Registry();
   new TallyHistogram({ name: "h_seconds", help: "help", bounds: BOUNDS, registry }, () => tallies.values());
@@ -49,8 +57,16 @@ describe("TallyHistogram", () => {
     const registry = new Registry();
     new TallyHistogram({ name: "h_seconds", help: "help", bounds: BOUNDS, registry }, () => [tally]);
     const [metric] = await registry.getMetricsAsJSON();
-    expect(metric!.values).toContainEqual({ metricName: "h_seconds_bucket", labels: { le: 0.1, group: "g", upstream: "a:1" }, value: 1 });
-    expect(metric!.values).toContainEqual({ metricName: "h_seconds_count", labels: { group: "g", upstream: "a:1" }, value: 1 });
+    expect(metric!.values).toContainEqual({
+      metricName: "h_seconds_bucket",
+      labels: { le: 0.1, group: "g", upstream: "a:1" },
+      value: 1,
+    });
+    expect(metric!.values).toContainEqual({
+      metricName: "h_seconds_count",
+      labels: { group: "g", upstream: "a:1" },
+      value: 1,
+    });
   });
 });
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { renderStatusPage, escapeHtml } from "../../src/proxy/status-page.ts";
-import { clientResponseHeaderList, clientResponseHeaders, upstreamRequestHeaders } from "../../src/proxy/headers.ts";
+import {
+  clientResponseHeaderList,
+  clientResponseHeaders,
+  upstreamRequestHeaders,
+} from "../../src/proxy/headers.ts";
 import { RetryBudget } from "../../src/proxy/retry-budget.ts";
 import { TrustedProxies } from "../../src/proxy/trust.ts";
 import { classifyError } from "../../src/proxy/failures.ts";
@@ -23,24 +27,71 @@ describe("TrustedProxies", () => {
     { peer: "203.0.113.1", xff: "198.51.100.7", client: "203.0.113.1" },
     { peer: "10.0.0.1", xff: undefined, client: "10.0.0.1" },
     { peer: "10.0.0.1", xff: "garbage", client: "10.0.0.1" },
-  ])("client behind $peer with XFF $xff is $client", ({ peer, xff, client }) => expect(trust.clientAddress(peer, xff)).toBe(client));
+  ])("client behind $peer with XFF $xff is $client", ({ peer, xff, client }) =>
+    expect(trust.clientAddress(peer, xff)).toBe(client),
+  );
 
-  it("trusts nobody when the list is empty", () => expect(new TrustedProxies([]).trusts("127.0.0.1")).toBe(false));
+  it("trusts nobody when the list is empty", () =>
+    expect(new TrustedProxies([]).trusts("127.0.0.1")).toBe(false));
 });
 
 describe("headers", () => {
-  const facts = { peer: "192.0.2.9", client: "192.0.2.9", trusted: false, proto: "https", requestId: "rid", hasRequestId: false };
+  const facts = {
+    peer: "192.0.2.9",
+    client: "192.0.2.9",
+    trusted: false,
+    proto: "https",
+    requestId: "rid",
+    hasRequestId: false,
+  };
   it("keeps end-to-end headers in order and case, and appends forwarding headers", () => {
-    const raw = ["Host", "a.example", "X-One", "1", "Connection", "keep-alive, X-Two", "X-Two", "2", "Upgrade", "h2c", "Expect", "100-continue", "X-One", "1b"];
+    const raw = [
+      "Host",
+      "a.example",
+      "X-One",
+      "1",
+      "Connection",
+      "keep-alive, X-Two",
+      "X-Two",
+      "2",
+      "Upgrade",
+      "h2c",
+      "Expect",
+      "100-continue",
+      "X-One",
+      "1b",
+    ];
     const out = upstreamRequestHeaders(raw, { host: "a.example", connection: "keep-alive, X-Two" }, facts);
     expect(out).toEqual([
-      "Host", "a.example", "X-One", "1", "X-One", "1b",
-      "x-forwarded-for", "192.0.2.9", "x-forwarded-proto", "https", "x-forwarded-host", "a.example", "x-real-ip", "192.0.2.9", "x-request-id", "rid",
+      "Host",
+      "a.example",
+      "X-One",
+      "1",
+      "X-One",
+      "1b",
+      "x-forwarded-for",
+      "192.0.2.9",
+      "x-forwarded-proto",
+      "https",
+      "x-forwarded-host",
+      "a.example",
+      "x-real-ip",
+      "192.0.2.9",
+      "x-request-id",
+      "rid",
     ]);
   });
 
   it("drops hop-by-hop response headers", () => {
-    expect(clientResponseHeaders({ "content-type": "text/plain", "transfer-encoding": "chunked", connection: "x-a", "x-a": "1", "set-cookie": ["a=1", "b=2"] })).toEqual({
+    expect(
+      clientResponseHeaders({
+        "content-type": "text/plain",
+        "transfer-encoding": "chunked",
+        connection: "x-a",
+        "x-a": "1",
+        "set-cookie": ["a=1", "b=2"],
+      }),
+    ).toEqual({
       "content-type": "text/plain",
       "set-cookie": ["a=1", "b=2"],
     });
@@ -49,7 +100,13 @@ describe("headers", () => {
   it.each([
     {
       name: "hop-by-hop and Connection-named headers dropped, duplicates kept as one entry",
-      headers: { "content-type": "text/plain", connection: "keep-alive, X-A", "keep-alive": "timeout=5", "x-a": "1", "set-cookie": ["a=1", "b=2"] },
+      headers: {
+        "content-type": "text/plain",
+        connection: "keep-alive, X-A",
+        "keep-alive": "timeout=5",
+        "x-a": "1",
+        "set-cookie": ["a=1", "b=2"],
+      },
       via: undefined,
       requestId: undefined,
       list: ["content-type", "text/plain", "set-cookie", ["a=1", "b=2"]],
@@ -100,12 +157,15 @@ describe("RetryBudget", () => {
     { active: 100, retries: 19, percent: 20, min: 3, allowed: true },
     { active: 100, retries: 20, percent: 20, min: 3, allowed: false },
     { active: 100, retries: 0, percent: 0, min: 0, allowed: false },
-  ])("$retries retries with $active active ($percent%, min $min) → $allowed", ({ active, retries, percent, min, allowed }) => {
-    const budget = new RetryBudget(percent, min);
-    budget.activeRequests = active;
-    budget.activeRetries = retries;
-    expect(budget.allowsRetry()).toBe(allowed);
-  });
+  ])(
+    "$retries retries with $active active ($percent%, min $min) → $allowed",
+    ({ active, retries, percent, min, allowed }) => {
+      const budget = new RetryBudget(percent, min);
+      budget.activeRequests = active;
+      budget.activeRetries = retries;
+      expect(budget.allowsRetry()).toBe(allowed);
+    },
+  );
 });
 
 describe("classifyError", () => {
@@ -133,8 +193,27 @@ describe("cookieValue", () => {
 describe("status page", () => {
   it("escapes upstream names and marks not-ready groups", () => {
     const html = renderStatusPage(
-      { ready: false, healthy: 0, total: 1, capacity: 0, draining: false, groups: { "<g>": { healthy: 0, total: 1, capacity: 0, ready: false } } },
-      [{ id: "<x>", group: "<g>", state: "down", backup: false, weight: 1, effectiveWeight: 1, active: 0, ewmaMs: 0, ejections: 0 }],
+      {
+        ready: false,
+        healthy: 0,
+        total: 1,
+        capacity: 0,
+        draining: false,
+        groups: { "<g>": { healthy: 0, total: 1, capacity: 0, ready: false } },
+      },
+      [
+        {
+          id: "<x>",
+          group: "<g>",
+          state: "down",
+          backup: false,
+          weight: 1,
+          effectiveWeight: 1,
+          active: 0,
+          ewmaMs: 0,
+          ejections: 0,
+        },
+      ],
       new Date(0),
     );
     expect(html).toContain("&#60;x&#62;");

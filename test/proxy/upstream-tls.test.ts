@@ -17,9 +17,28 @@ const proxies: RegionalProxy[] = [];
 
 beforeAll(async () => {
   // A self-signed certificate for "backend.test" only: neither the system roots nor "127.0.0.1" match it.
-  const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=backend.test", "-addext", "subjectAltName=DNS:backend.test", "-days", "1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "ca.pem")]);
+  const made = spawnSync("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=backend.test",
+    "-addext",
+    "subjectAltName=DNS:backend.test",
+    "-days",
+    "1",
+    "-keyout",
+    join(dir, "key.pem"),
+    "-out",
+    join(dir, "ca.pem"),
+  ]);
   expect(made.status).toBe(0);
-  backend = createServer({ cert: readFileSync(join(dir, "ca.pem")), key: readFileSync(join(dir, "key.pem")) }, (_req, res) => res.end("secure"));
+  backend = createServer(
+    { cert: readFileSync(join(dir, "ca.pem")), key: readFileSync(join(dir, "key.pem")) },
+    (_req, res) => res.end("secure"),
+  );
   await new Promise<void>((resolve) => backend.listen(0, "127.0.0.1", resolve));
   port = (backend.address() as AddressInfo).port;
 });
@@ -50,11 +69,31 @@ upstreams: { app: { servers: [{ address: 127.0.0.1:${port}, tls: ${tls} }] } }
 
 describe("upstream TLS", () => {
   it.each([
-    { tls: "true", expected: { status: 502, body: "" }, why: "verified by default: an unknown CA is refused" },
-    { tls: "{ ca: ca.pem }", expected: { status: 502, body: "" }, why: "a trusted CA but the wrong name (127.0.0.1) is refused" },
-    { tls: "{ ca: ca.pem, servername: other.test }", expected: { status: 502, body: "" }, why: "a servername the certificate does not carry is refused" },
-    { tls: "{ ca: ca.pem, servername: backend.test }", expected: { status: 200, body: "secure" }, why: "the configured CA and name are accepted" },
-    { tls: "{ verify: false }", expected: { status: 200, body: "secure" }, why: "verify: false accepts anything" },
+    {
+      tls: "true",
+      expected: { status: 502, body: "" },
+      why: "verified by default: an unknown CA is refused",
+    },
+    {
+      tls: "{ ca: ca.pem }",
+      expected: { status: 502, body: "" },
+      why: "a trusted CA but the wrong name (127.0.0.1) is refused",
+    },
+    {
+      tls: "{ ca: ca.pem, servername: other.test }",
+      expected: { status: 502, body: "" },
+      why: "a servername the certificate does not carry is refused",
+    },
+    {
+      tls: "{ ca: ca.pem, servername: backend.test }",
+      expected: { status: 200, body: "secure" },
+      why: "the configured CA and name are accepted",
+    },
+    {
+      tls: "{ verify: false }",
+      expected: { status: 200, body: "secure" },
+      why: "verify: false accepts anything",
+    },
   ])("tls: $tls → $expected.status ($why)", async ({ tls, expected }) => {
     expect(await through(tls)).toEqual(expected);
   });

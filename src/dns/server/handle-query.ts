@@ -115,7 +115,12 @@ function answerFromZones(
  * nothing are left out. The ECS scope is the widest any resolved policy needed (0 when none depended on
  * the client).
  */
-function answerDynamic(writer: ResponseWriter, set: ZoneSet, outcome: LookupOutcome, policies: PolicyResolver): number {
+function answerDynamic(
+  writer: ResponseWriter,
+  set: ZoneSet,
+  outcome: LookupOutcome,
+  policies: PolicyResolver,
+): number {
   const answer: RRset[] = [];
   for (const rrset of outcome.answer) {
     if (!isPolicyRRset(rrset)) {
@@ -132,7 +137,8 @@ function answerDynamic(writer: ResponseWriter, set: ZoneSet, outcome: LookupOutc
       const soa = outcome.zone === null ? undefined : set.zones.get(outcome.zone)?.negativeSoa;
       writer.setRcode(Rcode.NOERROR);
       writer.setAuthoritative(true);
-      if (addAll(writer, Section.ANSWER, answer) && soa !== undefined) writer.addRRset(Section.AUTHORITY, soa);
+      if (addAll(writer, Section.ANSWER, answer) && soa !== undefined)
+        writer.addRRset(Section.AUTHORITY, soa);
       return Rcode.NOERROR;
     }
     answer.push(policies.rrsetOf(rrset, resolution));

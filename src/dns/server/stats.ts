@@ -103,7 +103,15 @@ export class PolicyStats {
     const key = `${rrset.zone}|${rrset.policyName}`;
     let state = this.states.get(key);
     if (state === undefined) {
-      state = { zone: rrset.zone, policy: rrset.policyName, healthy: 0, degraded: 0, allDown: 0, nodata: 0, servfail: 0 };
+      state = {
+        zone: rrset.zone,
+        policy: rrset.policyName,
+        healthy: 0,
+        degraded: 0,
+        allDown: 0,
+        nodata: 0,
+        servfail: 0,
+      };
       this.states.set(key, state);
     }
     const counters = { state, byRdata: new Map<TargetRdata, TargetCounter>() };

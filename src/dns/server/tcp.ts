@@ -82,7 +82,12 @@ const EMPTY = Buffer.alloc(0);
  * `maxPendingWriteBytes` wait to be written — checked before every answer, not per chunk, since one 64 KiB
  * chunk of small queries can ask for megabytes of answers.
  */
-function serveConnection(socket: net.Socket, handler: QueryHandler, stats: ListenerStats, limits: TcpLimits): void {
+function serveConnection(
+  socket: net.Socket,
+  handler: QueryHandler,
+  stats: ListenerStats,
+  limits: TcpLimits,
+): void {
   const remote: Remote = {
     address: socket.remoteAddress ?? "",
     port: socket.remotePort ?? 0,

@@ -45,7 +45,7 @@ export function parseClientSubnet(msg: Uint8Array, pos: number, length: number):
   if (addressLength !== prefixBytes(sourcePrefix)) return null; // RFC 7871 6: exactly ceil(prefix/8) octets
   const start = pos + 4;
   if (sourcePrefix % 8 !== 0) {
-    const mask = 0xff >>> sourcePrefix % 8;
+    const mask = 0xff >>> (sourcePrefix % 8);
     if ((msg[start + addressLength - 1]! & mask) !== 0) return null; // RFC 7871 6: trailing bits MUST be 0
   }
   const address = new Uint8Array(family === 1 ? 4 : 16);
@@ -57,7 +57,12 @@ export function parseClientSubnet(msg: Uint8Array, pos: number, length: number):
  * Walks the options in the OPT RDATA at [pos, end). Fills `out`; returns null on success or the failure.
  * RFC 6891 6.1.2: options are (code, length, data) triples that must exactly fill the RDATA.
  */
-export function parseOptions(msg: Uint8Array, pos: number, end: number, out: ParsedOptions): OptionsFailure | null {
+export function parseOptions(
+  msg: Uint8Array,
+  pos: number,
+  end: number,
+  out: ParsedOptions,
+): OptionsFailure | null {
   out.ecs = null;
   out.nsidRequested = false;
   while (pos < end) {

@@ -92,7 +92,12 @@ class Malformed {
 
 const sink = newNameSink();
 
-function readQuestions(msg: Uint8Array, pos: number, count: number, out: DecodedQuestion[]): number | Malformed {
+function readQuestions(
+  msg: Uint8Array,
+  pos: number,
+  count: number,
+  out: DecodedQuestion[],
+): number | Malformed {
   for (let i = 0; i < count; i++) {
     const end = readName(msg, pos, sink);
     if (end < 0) return new Malformed(`question ${i}: bad name (${end})`, pos);
@@ -124,7 +129,8 @@ function readRecordHeader(msg: Uint8Array, pos: number, label: string): RawRecor
   if (afterName < 0) return new Malformed(`${label}: bad owner name (${afterName})`, pos);
   if (afterName + 10 > msg.length) return new Malformed(`${label}: truncated header`, afterName);
   const rdataLength = readU16(msg, afterName + 8);
-  if (afterName + 10 + rdataLength > msg.length) return new Malformed(`${label}: RDATA past the end`, afterName);
+  if (afterName + 10 + rdataLength > msg.length)
+    return new Malformed(`${label}: RDATA past the end`, afterName);
   return {
     ownerText: sink.text,
     name: sink.hasUpper ? sink.text.toLowerCase() : sink.text,
@@ -199,7 +205,8 @@ function readSection(
     pos = raw.rdataAt + raw.rdataLength;
     if (raw.type === RRType.OPT) {
       // RFC 6891 6.1.1: one OPT, in the additional section.
-      if (section !== 2 || into.opt !== null) return new Malformed(`${label}: misplaced or second OPT`, raw.rdataAt);
+      if (section !== 2 || into.opt !== null)
+        return new Malformed(`${label}: misplaced or second OPT`, raw.rdataAt);
       const opt = decodeOpt(msg, raw);
       if (opt instanceof Malformed) return opt;
       into.opt = opt;
@@ -207,7 +214,14 @@ function readSection(
     }
     const rdata = decodeRdata(msg, raw.rdataAt, raw.rdataLength, raw.type);
     if (typeof rdata === "string") return new Malformed(`${label}: ${rdata}`, raw.rdataAt);
-    out.push({ name: raw.name, ownerText: raw.ownerText, type: raw.type, class: raw.class, ttl: raw.ttl, rdata });
+    out.push({
+      name: raw.name,
+      ownerText: raw.ownerText,
+      type: raw.type,
+      class: raw.class,
+      ttl: raw.ttl,
+      rdata,
+    });
   }
   return pos;
 }
@@ -258,7 +272,8 @@ export function toRRsets(records: readonly DecodedRecord[]): RRset[] {
   const sets: { name: Name; type: number; class: number; ttl: number; rdata: Rdata[] }[] = [];
   for (const r of records) {
     const set = sets.find((s) => s.name === r.name && s.type === r.type && s.class === r.class);
-    if (set === undefined) sets.push({ name: r.name, type: r.type, class: r.class, ttl: r.ttl, rdata: [r.rdata] });
+    if (set === undefined)
+      sets.push({ name: r.name, type: r.type, class: r.class, ttl: r.ttl, rdata: [r.rdata] });
     else set.rdata.push(r.rdata);
   }
   return sets;

@@ -280,7 +280,14 @@ export class NameCompressor {
    * `compress`, and registers its labels as targets when `register`. Returns the end, or a NameError
    * (NO_SPACE when it would pass `limit`).
    */
-  write(msg: Uint8Array, pos: number, limit: number, name: string, compress: boolean, register: boolean): number {
+  write(
+    msg: Uint8Array,
+    pos: number,
+    limit: number,
+    name: string,
+    compress: boolean,
+    register: boolean,
+  ): number {
     compress &&= this.compression;
     if (compress && this.questionAt >= 0 && name === this.questionName) {
       if (pos + 2 > limit) return NameError.NO_SPACE;

@@ -49,7 +49,13 @@ export function copyInto(to: Uint8Array, at: number, from: Uint8Array, start: nu
   for (let i = start; i < end; i++) to[at++] = from[i]!;
 }
 
-function writeBytes(msg: Uint8Array, pos: number, limit: number, bytes: Uint8Array, expected: number): number {
+function writeBytes(
+  msg: Uint8Array,
+  pos: number,
+  limit: number,
+  bytes: Uint8Array,
+  expected: number,
+): number {
   if (expected >= 0 && bytes.length !== expected) return RdataError.BAD_DATA;
   if (pos + bytes.length > limit) return RdataError.NO_SPACE;
   copyInto(msg, pos, bytes, 0, bytes.length);
@@ -60,7 +66,14 @@ function nameStatus(end: number): number {
   return end === NameError.NO_SPACE || end >= 0 ? end : RdataError.BAD_DATA;
 }
 
-function writeName(msg: Uint8Array, pos: number, limit: number, name: Name, names: NameCompressor, compress: boolean): number {
+function writeName(
+  msg: Uint8Array,
+  pos: number,
+  limit: number,
+  name: Name,
+  names: NameCompressor,
+  compress: boolean,
+): number {
   return nameStatus(names.write(msg, pos, limit, name, compress, compress));
 }
 
@@ -75,7 +88,14 @@ function writeTxt(msg: Uint8Array, pos: number, limit: number, strings: readonly
   return pos;
 }
 
-function writeCaa(msg: Uint8Array, pos: number, limit: number, flags: number, tag: string, value: Uint8Array): number {
+function writeCaa(
+  msg: Uint8Array,
+  pos: number,
+  limit: number,
+  flags: number,
+  tag: string,
+  value: Uint8Array,
+): number {
   // RFC 8659 4.1: tag length at least 1 (and at most 15 for a registered tag; 255 is the wire limit).
   if (tag.length === 0 || tag.length > 255) return RdataError.BAD_DATA;
   if (pos + 2 + tag.length + value.length > limit) return RdataError.NO_SPACE;
@@ -91,7 +111,13 @@ function writeCaa(msg: Uint8Array, pos: number, limit: number, flags: number, ta
 }
 
 /** Writes the RDATA (without RDLENGTH) at `pos`; returns the end or a negative RdataError. */
-export function encodeRdata(msg: Uint8Array, pos: number, limit: number, rdata: Rdata, names: NameCompressor): number {
+export function encodeRdata(
+  msg: Uint8Array,
+  pos: number,
+  limit: number,
+  rdata: Rdata,
+  names: NameCompressor,
+): number {
   switch (rdata.kind) {
     case "A":
       return writeBytes(msg, pos, limit, rdata.bytes, 4);
@@ -170,7 +196,12 @@ function decodeCaa(msg: Uint8Array, pos: number, end: number): Rdata | string {
   return { kind: "CAA", flags: msg[pos]!, tag, value: copyBytes(msg, pos + 2 + tagLength, end) };
 }
 
-function decodeNameRdata(kind: "NS" | "CNAME" | "PTR", msg: Uint8Array, pos: number, end: number): Rdata | string {
+function decodeNameRdata(
+  kind: "NS" | "CNAME" | "PTR",
+  msg: Uint8Array,
+  pos: number,
+  end: number,
+): Rdata | string {
   const next = readRdataName(msg, pos, end);
   if (next !== end) return `${kind} target is not the whole RDATA`;
   const target = lower();

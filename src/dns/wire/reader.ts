@@ -83,14 +83,16 @@ interface OptState {
   ecs: ClientSubnet | null;
   nsidRequested: boolean;
 }
-const opt: OptState = { seen: false, payload: 0, dnssecOk: false, version: 0, ecs: null, nsidRequested: false };
+const opt: OptState = {
+  seen: false,
+  payload: 0,
+  dnssecOk: false,
+  version: 0,
+  ecs: null,
+  nsidRequested: false,
+};
 
-function fail(
-  rcode: number,
-  reason: ErrorReason,
-  msg: Uint8Array,
-  question: Question | null,
-): QueryError {
+function fail(rcode: number, reason: ErrorReason, msg: Uint8Array, question: Question | null): QueryError {
   const flags = readU16(msg, 2);
   return {
     kind: "error",
@@ -151,28 +153,45 @@ function readOpt(msg: Uint8Array, afterName: number, rdataEnd: number): OptionsF
  * Walks the additional section. Returns null when it holds at most one well-formed OPT and nothing else,
  * or the error to answer with.
  */
-function readAdditional(msg: Uint8Array, pos: number, count: number, qname: string, qnameLower: string, questionEnd: number): QueryError | null {
+function readAdditional(
+  msg: Uint8Array,
+  pos: number,
+  count: number,
+  qname: string,
+  qnameLower: string,
+  questionEnd: number,
+): QueryError | null {
   for (let i = 0; i < count; i++) {
     const afterName = readName(msg, pos, sink);
-    if (afterName < 0 || afterName + 10 > msg.length) return fail(Rcode.FORMERR, "truncated record", msg, questionAt(msg, qname, qnameLower, questionEnd));
+    if (afterName < 0 || afterName + 10 > msg.length)
+      return fail(Rcode.FORMERR, "truncated record", msg, questionAt(msg, qname, qnameLower, questionEnd));
     const type = readU16(msg, afterName);
     const rdataEnd = afterName + 10 + readU16(msg, afterName + 8);
-    if (rdataEnd > msg.length) return fail(Rcode.FORMERR, "truncated record", msg, questionAt(msg, qname, qnameLower, questionEnd));
+    if (rdataEnd > msg.length)
+      return fail(Rcode.FORMERR, "truncated record", msg, questionAt(msg, qname, qnameLower, questionEnd));
     if (type === RRType.OPT) {
       // RFC 6891 6.1.1: more than one OPT RR is a FORMERR.
-      if (opt.seen) return fail(Rcode.FORMERR, "two OPT", msg, questionAt(msg, qname, qnameLower, questionEnd));
+      if (opt.seen)
+        return fail(Rcode.FORMERR, "two OPT", msg, questionAt(msg, qname, qnameLower, questionEnd));
       const failure = readOpt(msg, afterName, rdataEnd);
       // RFC 6891 6.1.2: the OPT's owner MUST be the root; NSD does not take it as EDNS and fails the query.
-      if (afterName !== pos + 1) return fail(Rcode.FORMERR, "OPT not at root", msg, questionAt(msg, qname, qnameLower, questionEnd));
+      if (afterName !== pos + 1)
+        return fail(Rcode.FORMERR, "OPT not at root", msg, questionAt(msg, qname, qnameLower, questionEnd));
       // RFC 6891 6.1.2 (option lengths) and RFC 7871 7.1.1 (a malformed ECS) are FORMERR.
-      if (failure !== null) return fail(Rcode.FORMERR, failure, msg, questionAt(msg, qname, qnameLower, questionEnd));
+      if (failure !== null)
+        return fail(Rcode.FORMERR, failure, msg, questionAt(msg, qname, qnameLower, questionEnd));
     } else if (type === TYPE_TSIG) {
       // RFC 8945 5.2: we hold no keys, so a well-formed TSIG is NOTAUTH; a malformed one FORMERR (as NSD).
       const rcode = tsigWellFormed(msg, afterName + 10, rdataEnd) ? RCODE_NOTAUTH : Rcode.FORMERR;
       return fail(rcode, "TSIG", msg, questionAt(msg, qname, qnameLower, questionEnd));
     } else {
       // NSD: anything in the additional section other than OPT and TSIG makes the query malformed.
-      return fail(Rcode.FORMERR, "unexpected additional record", msg, questionAt(msg, qname, qnameLower, questionEnd));
+      return fail(
+        Rcode.FORMERR,
+        "unexpected additional record",
+        msg,
+        questionAt(msg, qname, qnameLower, questionEnd),
+      );
     }
     pos = rdataEnd;
   }
@@ -234,7 +253,12 @@ export function decodeQuery(msg: Uint8Array): DecodeOutcome {
   const questionEnd = readQuestion(msg);
   // RFC 1035 4.1.2: the question must parse (label types, pointers, 255-byte names, its 4 fixed bytes).
   if (questionEnd < 0) {
-    return fail(Rcode.FORMERR, questionEnd === NameError.TRUNCATED ? "truncated question" : "bad name", msg, null);
+    return fail(
+      Rcode.FORMERR,
+      questionEnd === NameError.TRUNCATED ? "truncated question" : "bad name",
+      msg,
+      null,
+    );
   }
   const qname = sink.text;
   const qnameLower = sink.hasUpper ? qname.toLowerCase() : qname;
@@ -245,14 +269,22 @@ export function decodeQuery(msg: Uint8Array): DecodeOutcome {
   // RFC 1995 3: only IXFR carries a record (the client's SOA) in the authority section.
   if (qtype === RRType.IXFR) {
     for (; nscount > 0 && pos >= 0; nscount--) pos = skipRecord(msg, pos);
-    if (pos < 0) return fail(Rcode.FORMERR, "truncated record", msg, questionAt(msg, qname, qnameLower, questionEnd));
+    if (pos < 0)
+      return fail(Rcode.FORMERR, "truncated record", msg, questionAt(msg, qname, qnameLower, questionEnd));
   }
   // NSD: a query with answer or authority records is malformed.
-  if (ancount !== 0 || nscount !== 0) return fail(Rcode.FORMERR, "answer or authority in query", msg, questionAt(msg, qname, qnameLower, questionEnd));
+  if (ancount !== 0 || nscount !== 0)
+    return fail(
+      Rcode.FORMERR,
+      "answer or authority in query",
+      msg,
+      questionAt(msg, qname, qnameLower, questionEnd),
+    );
   const error = readAdditional(msg, pos, readU16(msg, 10), qname, qnameLower, questionEnd);
   if (error !== null) return error;
   // RFC 6891 6.1.3: a version we do not implement gets BADVERS (with our OPT saying version 0).
-  if (opt.seen && opt.version !== 0) return fail(Rcode.BADVERS, "EDNS version", msg, questionAt(msg, qname, qnameLower, questionEnd));
+  if (opt.seen && opt.version !== 0)
+    return fail(Rcode.BADVERS, "EDNS version", msg, questionAt(msg, qname, qnameLower, questionEnd));
   // Trailing bytes after the last record are ignored, as NSD does (it builds without STRICT_MESSAGE_PARSE).
   return {
     kind: "query",

@@ -10,7 +10,10 @@ export interface CompositeMember {
   readonly probe: Probe;
 }
 
-export function createCompositeProbe(check: Pick<CompositeCheck, "mode" | "n">, members: readonly CompositeMember[]): Probe {
+export function createCompositeProbe(
+  check: Pick<CompositeCheck, "mode" | "n">,
+  members: readonly CompositeMember[],
+): Probe {
   const needed = requiredPasses(check, members.length);
   return {
     kind: "composite",
@@ -35,7 +38,11 @@ function requiredPasses(check: Pick<CompositeCheck, "mode" | "n">, count: number
   }
 }
 
-function combine(members: readonly CompositeMember[], results: readonly ProbeResult[], needed: number): ProbeResult {
+function combine(
+  members: readonly CompositeMember[],
+  results: readonly ProbeResult[],
+  needed: number,
+): ProbeResult {
   const passed = results.filter((r) => r.ok);
   const failures = results.flatMap((r, i) => (r.ok ? [] : [`${members[i]!.name}: ${r.detail}`]));
   const summary = `${passed.length}/${results.length} passed, need ${needed}`;

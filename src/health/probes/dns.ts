@@ -8,7 +8,15 @@ import { isIPv6 } from "node:net";
 import { randomInt } from "node:crypto";
 import { Packet, type Resource } from "dns2";
 import { RCODES, type DnsCheck } from "../check-schema.ts";
-import { deadline, probeErrorResult, probeFail, probeOk, type Probe, type ProbeResult, type ProbeTarget } from "./probe.ts";
+import {
+  deadline,
+  probeErrorResult,
+  probeFail,
+  probeOk,
+  type Probe,
+  type ProbeResult,
+  type ProbeTarget,
+} from "./probe.ts";
 
 export function createDnsProbe(check: DnsCheck): Probe {
   return { kind: "dns", run: (target, signal) => runDns(check, target, signal) };
@@ -19,7 +27,13 @@ async function runDns(check: DnsCheck, target: ProbeTarget, signal: AbortSignal)
   const limit = deadline(signal, check.timeout);
   const id = randomInt(0, 0x10000);
   try {
-    const reply = await exchange(buildQuery(check, id), id, target.host, target.port ?? check.port ?? 53, limit.signal);
+    const reply = await exchange(
+      buildQuery(check, id),
+      id,
+      target.host,
+      target.port ?? check.port ?? 53,
+      limit.signal,
+    );
     return judge(check, Packet.parse(reply), performance.now() - started);
   } catch (error) {
     return probeErrorResult(error, limit.timedOut(), check.timeout);
@@ -34,7 +48,13 @@ function buildQuery(check: DnsCheck, id: number): Buffer {
   return packet.toBuffer();
 }
 
-function exchange(query: Buffer, id: number, host: string, port: number, signal: AbortSignal): Promise<Buffer> {
+function exchange(
+  query: Buffer,
+  id: number,
+  host: string,
+  port: number,
+  signal: AbortSignal,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(isIPv6(host) ? "udp6" : "udp4");
     const finish = (): void => {
@@ -71,7 +91,11 @@ function judge(check: DnsCheck, reply: Packet, rttMs: number): ProbeResult {
 }
 
 function answerValue(rr: Resource): string {
-  const data = Array.isArray(rr.data) ? rr.data.join("") : Buffer.isBuffer(rr.data) ? rr.data.toString() : rr.data;
+  const data = Array.isArray(rr.data)
+    ? rr.data.join("")
+    : Buffer.isBuffer(rr.data)
+      ? rr.data.toString()
+      : rr.data;
   return normalise(rr.address ?? rr.domain ?? rr.ns ?? rr.exchange ?? rr.target ?? rr.primary ?? data ?? "");
 }
 

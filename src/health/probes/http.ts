@@ -27,7 +27,8 @@ export function createHttpProbe(check: HttpCheck): Probe {
   const defaultPort = check.kind === "https" ? 443 : 80;
   return {
     kind: check.kind,
-    run: (target, signal) => runHttp(check, agent, urlOf(check.kind, target, check.port ?? defaultPort), signal),
+    run: (target, signal) =>
+      runHttp(check, agent, urlOf(check.kind, target, check.port ?? defaultPort), signal),
     close: () => agent.close(),
   };
 }
@@ -36,7 +37,12 @@ function urlOf(scheme: string, target: ProbeTarget, fallbackPort: number): strin
   return `${scheme}://${authority(target.host, target.port ?? fallbackPort)}`;
 }
 
-async function runHttp(check: HttpCheck, agent: Agent, origin: string, signal: AbortSignal): Promise<ProbeResult> {
+async function runHttp(
+  check: HttpCheck,
+  agent: Agent,
+  origin: string,
+  signal: AbortSignal,
+): Promise<ProbeResult> {
   const started = performance.now();
   const limit = deadline(signal, check.timeout);
   const headers: Record<string, string> = { ...check.headers, "user-agent": "gslb-health/1" };
@@ -55,12 +61,16 @@ async function runHttp(check: HttpCheck, agent: Agent, origin: string, signal: A
     if (statusProblem !== undefined || !needsBody(check)) {
       await response.body.dump();
       const rtt = performance.now() - started;
-      return statusProblem === undefined ? probeOk(rtt, `status ${response.statusCode}`) : probeFail(statusProblem, rtt);
+      return statusProblem === undefined
+        ? probeOk(rtt, `status ${response.statusCode}`)
+        : probeFail(statusProblem, rtt);
     }
     const body = await readLimited(response.body);
     const rtt = performance.now() - started;
     const bodyProblem = checkBody(body, check);
-    return bodyProblem === undefined ? probeOk(rtt, `status ${response.statusCode}, body matched`) : probeFail(bodyProblem, rtt);
+    return bodyProblem === undefined
+      ? probeOk(rtt, `status ${response.statusCode}, body matched`)
+      : probeFail(bodyProblem, rtt);
   } catch (error) {
     return probeErrorResult(error, limit.timedOut(), check.timeout);
   }
@@ -82,7 +92,8 @@ function needsBody(check: HttpCheck): boolean {
 
 function checkBody(body: string, check: HttpCheck): string | undefined {
   if (check.body !== undefined && !body.includes(check.body)) return `body does not contain "${check.body}"`;
-  if (check.bodyRegex !== undefined && !check.bodyRegex.test(body)) return `body does not match /${check.bodyRegex.source}/`;
+  if (check.bodyRegex !== undefined && !check.bodyRegex.test(body))
+    return `body does not match /${check.bodyRegex.source}/`;
   return undefined;
 }
 

@@ -87,7 +87,10 @@ export function authority(host: string, port: number): string {
 }
 
 /** A signal that fires on the caller's cancel or after `timeoutMs`, and tells which one happened. */
-export function deadline(signal: AbortSignal, timeoutMs: number): { signal: AbortSignal; timedOut(): boolean } {
+export function deadline(
+  signal: AbortSignal,
+  timeoutMs: number,
+): { signal: AbortSignal; timedOut(): boolean } {
   const timeout = AbortSignal.timeout(timeoutMs);
   return { signal: AbortSignal.any([signal, timeout]), timedOut: () => timeout.aborted && !signal.aborted };
 }

@@ -7,7 +7,16 @@
 import { Agent, request } from "undici";
 import { z } from "zod";
 import type { ProxyCheck } from "../check-schema.ts";
-import { authority, deadline, probeErrorResult, probeFail, probeOk, type Probe, type ProbeResult, type ProbeTarget } from "./probe.ts";
+import {
+  authority,
+  deadline,
+  probeErrorResult,
+  probeFail,
+  probeOk,
+  type Probe,
+  type ProbeResult,
+  type ProbeTarget,
+} from "./probe.ts";
 
 export const readinessSchema = z.object({
   ready: z.boolean(),
@@ -27,7 +36,12 @@ export function createProxyProbe(check: ProxyCheck): Probe {
   };
 }
 
-async function runProxy(check: ProxyCheck, agent: Agent, target: ProbeTarget, signal: AbortSignal): Promise<ProbeResult> {
+async function runProxy(
+  check: ProxyCheck,
+  agent: Agent,
+  target: ProbeTarget,
+  signal: AbortSignal,
+): Promise<ProbeResult> {
   const started = performance.now();
   const limit = deadline(signal, check.timeout);
   const url = `http://${authority(target.host, target.port ?? check.port ?? 80)}${check.path}`;
@@ -53,7 +67,8 @@ function judge(check: ProxyCheck, status: number, text: string, rttMs: number): 
   const { ready, healthy, total } = parsed.data;
   const summary = `${healthy}/${total} backends healthy`;
   if (!ready) return { ...probeFail(`proxy not ready, ${summary}`, rttMs), healthy };
-  if (healthy < check.minHealthy) return { ...probeFail(`${summary}, need ${check.minHealthy}`, rttMs), healthy };
+  if (healthy < check.minHealthy)
+    return { ...probeFail(`${summary}, need ${check.minHealthy}`, rttMs), healthy };
   return probeOk(rttMs, `ready, ${summary}`, healthy);
 }
 

@@ -14,7 +14,10 @@ export type CheckLookup = ReadonlyMap<string, Check>;
 export function createProbe(name: string, checks: CheckLookup): Probe {
   const problems = checkReferenceProblems(checks);
   if (problems.length > 0) {
-    throw new GslbError(ErrorCodes.PROBE_CONFIG, problems.map((p) => `checks.${p.path}: ${p.reason}`).join("\n"));
+    throw new GslbError(
+      ErrorCodes.PROBE_CONFIG,
+      problems.map((p) => `checks.${p.path}: ${p.reason}`).join("\n"),
+    );
   }
   return build(name, checks);
 }
@@ -46,7 +49,8 @@ export function checkReferenceProblems(checks: CheckLookup): { path: string; rea
   for (const [name, check] of checks) {
     if (check.kind !== "composite") continue;
     check.checks.forEach((member, i) => {
-      if (!checks.has(member)) problems.push({ path: `${name}.checks[${i}]`, reason: `unknown check "${member}"` });
+      if (!checks.has(member))
+        problems.push({ path: `${name}.checks[${i}]`, reason: `unknown check "${member}"` });
     });
     const cycle = findCycle(name, checks, []);
     if (cycle !== undefined) problems.push({ path: `${name}.checks`, reason: `cycle ${cycle.join(" -> ")}` });

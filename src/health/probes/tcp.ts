@@ -5,15 +5,28 @@
  */
 import { connect } from "node:net";
 import type { TcpCheck } from "../check-schema.ts";
-import { probeErrorResult, probeError, probeOk, probeTimeout, type Probe, type ProbeResult, type ProbeTarget } from "./probe.ts";
+import {
+  probeErrorResult,
+  probeError,
+  probeOk,
+  probeTimeout,
+  type Probe,
+  type ProbeResult,
+  type ProbeTarget,
+} from "./probe.ts";
 
 export function createTcpProbe(check: Pick<TcpCheck, "timeout" | "port">): Probe {
   return { kind: "tcp", run: (target, signal) => runTcp(target, check, signal) };
 }
 
-function runTcp(target: ProbeTarget, check: Pick<TcpCheck, "timeout" | "port">, signal: AbortSignal): Promise<ProbeResult> {
+function runTcp(
+  target: ProbeTarget,
+  check: Pick<TcpCheck, "timeout" | "port">,
+  signal: AbortSignal,
+): Promise<ProbeResult> {
   const port = target.port ?? check.port;
-  if (port === undefined) return Promise.resolve(probeError("tcp check needs a port (in the check or the probe address)"));
+  if (port === undefined)
+    return Promise.resolve(probeError("tcp check needs a port (in the check or the probe address)"));
   if (signal.aborted) return Promise.resolve(probeErrorResult(signal.reason, false, check.timeout));
   const started = performance.now();
   return new Promise((resolve) => {

@@ -17,7 +17,14 @@ import type { Check } from "../check-schema.ts";
 import { probeError, type ProbeResult, type ProbeTarget } from "../probes/probe.ts";
 import { checkReferenceProblems, type CheckLookup } from "../probes/registry.ts";
 import type { ProbeFactory } from "../scheduler.ts";
-import { later, resultBatchSchema, type DefineRequest, type ProberData, type ProbeRequest, type RequestBatch } from "./protocol.ts";
+import {
+  later,
+  resultBatchSchema,
+  type DefineRequest,
+  type ProberData,
+  type ProbeRequest,
+  type RequestBatch,
+} from "./protocol.ts";
 
 /** The worker's name, which Node also gives its OS thread (`/proc/<pid>/task/<tid>/comm`): pin it by that. */
 export const PROBER_THREAD_NAME = "gslb-prober";
@@ -63,7 +70,10 @@ export class ProbeWorker {
   readonly factory: ProbeFactory = (name, checks) => {
     const problems = checkReferenceProblems(checks);
     if (problems.length > 0) {
-      throw new GslbError(ErrorCodes.PROBE_CONFIG, problems.map((p) => `checks.${p.path}: ${p.reason}`).join("\n"));
+      throw new GslbError(
+        ErrorCodes.PROBE_CONFIG,
+        problems.map((p) => `checks.${p.path}: ${p.reason}`).join("\n"),
+      );
     }
     const check = checks.get(name);
     if (check === undefined) throw new GslbError(ErrorCodes.PROBE_CONFIG, `unknown check "${name}"`);
@@ -177,7 +187,10 @@ export class ProbeWorker {
     if (this.worker !== worker) return;
     this.worker = undefined;
     if (this.stopped) return;
-    this.logger?.warn({ err: error, code, inFlight: this.pending.size }, "probe worker exited; in-flight probes fail, the next probe restarts it");
+    this.logger?.warn(
+      { err: error, code, inFlight: this.pending.size },
+      "probe worker exited; in-flight probes fail, the next probe restarts it",
+    );
     this.failPending(`probe worker exited (code ${code})`);
     this.outbox = this.outbox.filter((r) => r.op !== "run" && r.op !== "cancel");
   }

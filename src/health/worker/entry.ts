@@ -8,7 +8,14 @@ import { ErrorCodes, GslbError } from "../../errors.ts";
 import type { Check } from "../check-schema.ts";
 import { probeError, type Probe, type ProbeResult, type ProbeTarget } from "../probes/probe.ts";
 import { createProbe } from "../probes/registry.ts";
-import { later, proberDataSchema, requestBatchSchema, type DefineRequest, type ProbeRequest, type ResultBatch } from "./protocol.ts";
+import {
+  later,
+  proberDataSchema,
+  requestBatchSchema,
+  type DefineRequest,
+  type ProbeRequest,
+  type ResultBatch,
+} from "./protocol.ts";
 
 const port = requirePort();
 const { resultWindowMs } = proberDataSchema.parse(workerData);
@@ -23,7 +30,8 @@ let flushScheduled = false;
 
 port.on("message", (message: unknown) => {
   const batch = requestBatchSchema.safeParse(message);
-  if (!batch.success) throw new GslbError(ErrorCodes.PROBE_CONFIG, `probe worker: bad request batch: ${batch.error.message}`);
+  if (!batch.success)
+    throw new GslbError(ErrorCodes.PROBE_CONFIG, `probe worker: bad request batch: ${batch.error.message}`);
   for (const request of batch.data.items) handle(request);
 });
 
@@ -86,6 +94,7 @@ function flush(): void {
 }
 
 function requirePort(): MessagePort {
-  if (parentPort === null) throw new GslbError(ErrorCodes.PROBE_CONFIG, "the probe worker must run in a worker thread");
+  if (parentPort === null)
+    throw new GslbError(ErrorCodes.PROBE_CONFIG, "the probe worker must run in a worker thread");
   return parentPort;
 }

@@ -30,12 +30,20 @@ export const parsedCheckSchema = z.discriminatedUnion("kind", [
   compositeCheckSchema.extend(parsedTimes),
 ]);
 
-const targetSchema = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535).exactOptional() });
+const targetSchema = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).exactOptional(),
+});
 const id = z.number().int().nonnegative();
 
 /** Main → worker, in order: define a probe (its check and, for composites, the members), run, cancel, close. */
 export const requestSchema = z.discriminatedUnion("op", [
-  z.object({ op: z.literal("define"), probe: id, name: z.string(), checks: z.array(z.tuple([z.string(), parsedCheckSchema])) }),
+  z.object({
+    op: z.literal("define"),
+    probe: id,
+    name: z.string(),
+    checks: z.array(z.tuple([z.string(), parsedCheckSchema])),
+  }),
   z.object({ op: z.literal("run"), id, probe: id, target: targetSchema }),
   z.object({ op: z.literal("cancel"), id }),
   z.object({ op: z.literal("close"), probe: id }),

@@ -24,7 +24,9 @@ export async function loadProxyConfig(file: string): Promise<ProxyConfig> {
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new InputError(ErrorCodes.PROXY_CONFIG, [{ file, line: 0, path: "", reason: `cannot read: ${(error as Error).message}` }]);
+    throw new InputError(ErrorCodes.PROXY_CONFIG, [
+      { file, line: 0, path: "", reason: `cannot read: ${(error as Error).message}` },
+    ]);
   }
   return parseProxyConfig(text, file);
 }
@@ -35,7 +37,9 @@ export function parseProxyConfig(text: string, file: string): ProxyConfig {
   if (source.syntaxProblems.length > 0) throw new InputError(ErrorCodes.PROXY_CONFIG, source.syntaxProblems);
   const parsed = proxyConfigSchema.safeParse(source.value ?? {});
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => problemAt(source, issue.path as (string | number)[], issue.message));
+    const problems = parsed.error.issues.map((issue) =>
+      problemAt(source, issue.path as (string | number)[], issue.message),
+    );
     throw new InputError(ErrorCodes.PROXY_CONFIG, problems);
   }
   const problems = semanticProblems(parsed.data).map(([path, reason]) => problemAt(source, path, reason));
@@ -46,7 +50,9 @@ export function parseProxyConfig(text: string, file: string): ProxyConfig {
       try {
         return readFileSync(resolve(base, listener.tls![key]));
       } catch (error) {
-        problems.push(problemAt(source, ["listeners", i, "tls", key], `cannot read: ${(error as Error).message}`));
+        problems.push(
+          problemAt(source, ["listeners", i, "tls", key], `cannot read: ${(error as Error).message}`),
+        );
         return Buffer.alloc(0);
       }
     };
@@ -60,7 +66,13 @@ export function parseProxyConfig(text: string, file: string): ProxyConfig {
       try {
         upstreamCa[ca] = readFileSync(resolve(dirname(resolve(file)), ca));
       } catch (error) {
-        problems.push(problemAt(source, ["upstreams", name, "servers", i, "tls", "ca"], `cannot read: ${(error as Error).message}`));
+        problems.push(
+          problemAt(
+            source,
+            ["upstreams", name, "servers", i, "tls", "ca"],
+            `cannot read: ${(error as Error).message}`,
+          ),
+        );
       }
     });
   }
@@ -87,17 +99,30 @@ function semanticProblems(config: ProxyConfigData): Located[] {
   }
   for (const [name, group] of Object.entries(config.upstreams)) {
     const isHash = group.balancer === "consistent-hash";
-    if (isHash && group.hash === undefined) problems.push([["upstreams", name, "balancer"], "consistent-hash needs a `hash` (header, cookie or path)"]);
-    if (!isHash && group.hash !== undefined) problems.push([["upstreams", name, "hash"], `hash applies only to consistent-hash, not ${group.balancer}`]);
-    if (group.servers.every((server) => server.backup)) problems.push([["upstreams", name, "servers"], "needs at least one server that is not a backup"]);
+    if (isHash && group.hash === undefined)
+      problems.push([
+        ["upstreams", name, "balancer"],
+        "consistent-hash needs a `hash` (header, cookie or path)",
+      ]);
+    if (!isHash && group.hash !== undefined)
+      problems.push([
+        ["upstreams", name, "hash"],
+        `hash applies only to consistent-hash, not ${group.balancer}`,
+      ]);
+    if (group.servers.every((server) => server.backup))
+      problems.push([["upstreams", name, "servers"], "needs at least one server that is not a backup"]);
     const seen = new Set<string>();
     group.servers.forEach((server, i) => {
       const id = serverId(server.address);
-      if (seen.has(id)) problems.push([["upstreams", name, "servers", i, "address"], `duplicate server ${id}`]);
+      if (seen.has(id))
+        problems.push([["upstreams", name, "servers", i, "address"], `duplicate server ${id}`]);
       seen.add(id);
     });
     if (group.outlier.base_ejection > group.outlier.max_ejection) {
-      problems.push([["upstreams", name, "outlier", "max_ejection"], "max_ejection must not be shorter than base_ejection"]);
+      problems.push([
+        ["upstreams", name, "outlier", "max_ejection"],
+        "max_ejection must not be shorter than base_ejection",
+      ]);
     }
   }
   return problems;

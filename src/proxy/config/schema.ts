@@ -25,7 +25,10 @@ const listenAddress = z.string().transform((text, ctx) => {
   const match = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/.exec(text) ?? /^([A-Za-z0-9._-]+):(\d{1,5})$/.exec(text);
   const port = Number(match?.[2]);
   if (match === null || port > 65535) {
-    ctx.addIssue({ code: "custom", message: `expected ADDR:PORT (IPv6 as [::1]:8080; port 0 = any free port), got "${text}"` });
+    ctx.addIssue({
+      code: "custom",
+      message: `expected ADDR:PORT (IPv6 as [::1]:8080; port 0 = any free port), got "${text}"`,
+    });
     return z.NEVER;
   }
   return { host: match[1]!, port };
@@ -51,7 +54,9 @@ const listenerSchema = z.strictObject({
 });
 
 /** RFC 6265 cookie-name: an RFC 9110 token. */
-const cookieName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "a cookie name is a token (letters, digits, !#$%&'*+.^_`|~-)");
+const cookieName = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "a cookie name is a token (letters, digits, !#$%&'*+.^_`|~-)");
 
 /**
  * Cookie sticky sessions (HAProxy `cookie … insert`, nginx `sticky cookie`): the response names its upstream
@@ -156,7 +161,12 @@ const timeoutsSchema = z.strictObject({
 });
 
 const limitsSchema = z.strictObject({
-  max_header_bytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+  max_header_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024)
+    .default(16 * 1024),
   max_client_connections: z.number().int().min(1).default(10_000),
 });
 
@@ -179,10 +189,15 @@ export const proxyConfigSchema = z.strictObject({
   listeners: z.array(listenerSchema).min(1),
   admin: adminSchema.prefault({}),
   routes: z.array(routeSchema).min(1),
-  upstreams: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "upstream names use [A-Za-z0-9_.-]"), upstreamGroupSchema),
+  upstreams: z.record(
+    z.string().regex(/^[A-Za-z0-9_.-]+$/, "upstream names use [A-Za-z0-9_.-]"),
+    upstreamGroupSchema,
+  ),
   trusted_proxies: z.array(cidr).default([]),
   /** Pseudonym in the `Via` header added to requests and responses (RFC 9110 §7.6.3); false = no Via. */
-  via: z.union([z.literal(false), z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "via is a token, e.g. gslb")]).default("gslb"),
+  via: z
+    .union([z.literal(false), z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "via is a token, e.g. gslb")])
+    .default("gslb"),
   timeouts: timeoutsSchema.prefault({}),
   limits: limitsSchema.prefault({}),
   retries: retriesSchema.prefault({}),

@@ -61,7 +61,10 @@ export class ActiveChecker {
 
   /** Runs one probe of `upstream` now and applies rise/fall (exposed for tests and for `start`). */
   async runOnce(upstream: Upstream): Promise<void> {
-    const result = await this.check({ host: upstream.spec.host, port: upstream.spec.port }, this.stopper.signal);
+    const result = await this.check(
+      { host: upstream.spec.host, port: upstream.spec.port },
+      this.stopper.signal,
+    );
     if (this.stopper.signal.aborted) return;
     this.apply(upstream, result);
   }
@@ -78,8 +81,10 @@ export class ActiveChecker {
     }
     // A new upstream's first result decides at once (Envoy): there is no earlier verdict to protect with rise/fall.
     if (upstream.checkPending) this.set(upstream, result.ok, result.detail);
-    else if (result.ok && !upstream.checkUp && streak.passes >= this.timing.rise) this.set(upstream, true, result.detail);
-    else if (!result.ok && upstream.checkUp && streak.failures >= this.timing.fall) this.set(upstream, false, result.detail);
+    else if (result.ok && !upstream.checkUp && streak.passes >= this.timing.rise)
+      this.set(upstream, true, result.detail);
+    else if (!result.ok && upstream.checkUp && streak.failures >= this.timing.fall)
+      this.set(upstream, false, result.detail);
   }
 
   private set(upstream: Upstream, up: boolean, detail: string): void {

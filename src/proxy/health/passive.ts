@@ -73,7 +73,12 @@ function countFail(upstream: Upstream, now: number): boolean {
   return true;
 }
 
-function shouldEject(upstream: Upstream, policy: OutlierPolicy, ejectedNow: number, groupSize: number): boolean {
+function shouldEject(
+  upstream: Upstream,
+  policy: OutlierPolicy,
+  ejectedNow: number,
+  groupSize: number,
+): boolean {
   if (policy.consecutiveErrors <= 0 || upstream.consecutiveErrors < policy.consecutiveErrors) return false;
   const cap = Math.max(1, Math.floor((groupSize * policy.maxEjectionPercent) / 100));
   return ejectedNow < cap;

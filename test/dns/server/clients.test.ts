@@ -26,7 +26,8 @@ records:
 
 function zoneFiles(): Record<string, string> {
   const files: Record<string, string> = { "clients.test.yaml": TEST_ZONE };
-  for (const name of EXAMPLES) files[name] = readFileSync(join(import.meta.dirname, "../../../zones", name), "utf8");
+  for (const name of EXAMPLES)
+    files[name] = readFileSync(join(import.meta.dirname, "../../../zones", name), "utf8");
   return files;
 }
 
@@ -72,7 +73,10 @@ function parseDigOutput(text: string): Reply {
     const [owner, ttl, cls, type, ...data] = line.trim().split(/\s+/);
     return { owner: owner!, ttl: Number(ttl), class: cls!, type: type!, data: data.join(" ") };
   });
-  const question = section(lines, "QUESTION")[0]?.replace(/^;+\s*/, "").split(/\s+/)[0] ?? null;
+  const question =
+    section(lines, "QUESTION")[0]
+      ?.replace(/^;+\s*/, "")
+      .split(/\s+/)[0] ?? null;
   return {
     status,
     flags: flags[1]!.trim().split(/\s+/),
@@ -117,38 +121,46 @@ const MODES: [string, string[], boolean, string][] = [
   ["TCP with EDNS", ["+tcp", ...EDNS], true, "TCP"],
   ["TCP without EDNS", ["+tcp", "+noedns"], false, "TCP"],
 ];
-const CASES = TOOLS.flatMap((tool) => MODES.map(([mode, args, edns, transport]) => [tool, mode, args, edns, transport] as const));
+const CASES = TOOLS.flatMap((tool) =>
+  MODES.map(([mode, args, edns, transport]) => [tool, mode, args, edns, transport] as const),
+);
 
 describe("dig and kdig over UDP and TCP, with and without EDNS", () => {
-  it.each(CASES)("%s, %s: an answer, a name error and a refusal", async (tool, _mode, args, edns, transport) => {
-    const [answer, nxdomain, refused] = await Promise.all([
-      ask(tool, gslb, [...args, "www.example.com", "A"]),
-      ask(tool, gslb, [...args, "nothing-here.example.com", "A"]),
-      ask(tool, gslb, [...args, "www.example.org", "A"]),
-    ]);
-    expect(answer).toMatchObject({ status: "NOERROR", edns, transport, answerCount: 2 });
-    expect(answer.flags).toEqual(expect.arrayContaining(["qr", "aa"]));
-    expect(answer.flags).not.toContain("ra");
-    expect(answer.answer.map((r) => [r.owner.toLowerCase(), r.ttl, r.type, r.data]).sort()).toEqual([
-      ["www.example.com.", 300, "A", "192.0.2.10"],
-      ["www.example.com.", 300, "A", "192.0.2.11"],
-    ]);
-    expect(nxdomain).toMatchObject({ status: "NXDOMAIN", edns, answerCount: 0 });
-    expect(nxdomain.flags).toContain("aa");
-    expect(refused).toMatchObject({ status: "REFUSED", edns, answerCount: 0 });
-    expect(refused.flags).not.toContain("aa");
-  });
+  it.each(CASES)(
+    "%s, %s: an answer, a name error and a refusal",
+    async (tool, _mode, args, edns, transport) => {
+      const [answer, nxdomain, refused] = await Promise.all([
+        ask(tool, gslb, [...args, "www.example.com", "A"]),
+        ask(tool, gslb, [...args, "nothing-here.example.com", "A"]),
+        ask(tool, gslb, [...args, "www.example.org", "A"]),
+      ]);
+      expect(answer).toMatchObject({ status: "NOERROR", edns, transport, answerCount: 2 });
+      expect(answer.flags).toEqual(expect.arrayContaining(["qr", "aa"]));
+      expect(answer.flags).not.toContain("ra");
+      expect(answer.answer.map((r) => [r.owner.toLowerCase(), r.ttl, r.type, r.data]).sort()).toEqual([
+        ["www.example.com.", 300, "A", "192.0.2.10"],
+        ["www.example.com.", 300, "A", "192.0.2.11"],
+      ]);
+      expect(nxdomain).toMatchObject({ status: "NXDOMAIN", edns, answerCount: 0 });
+      expect(nxdomain.flags).toContain("aa");
+      expect(refused).toMatchObject({ status: "REFUSED", edns, answerCount: 0 });
+      expect(refused.flags).not.toContain("aa");
+    },
+  );
 });
 
 describe("EDNS options", () => {
-  it.each(TOOLS)("%s +nsid: the configured NSID, and none when not asked for or not configured", async (tool) => {
-    const [asked, notAsked, notConfigured] = await Promise.all([
-      ask(tool, gslb, ["+nsid", "www.example.com"]),
-      ask(tool, gslb, ["www.example.com"]),
-      ask(tool, quiet, ["+nsid", "www.example.com"]),
-    ]);
-    expect([asked.nsid, notAsked.nsid, notConfigured.nsid]).toEqual(["gslb-test-1", null, null]);
-  });
+  it.each(TOOLS)(
+    "%s +nsid: the configured NSID, and none when not asked for or not configured",
+    async (tool) => {
+      const [asked, notAsked, notConfigured] = await Promise.all([
+        ask(tool, gslb, ["+nsid", "www.example.com"]),
+        ask(tool, gslb, ["www.example.com"]),
+        ask(tool, quiet, ["+nsid", "www.example.com"]),
+      ]);
+      expect([asked.nsid, notAsked.nsid, notConfigured.nsid]).toEqual(["gslb-test-1", null, null]);
+    },
+  );
 
   it.each([
     ["dig", "192.0.2.0/24", "192.0.2.0/24/0"],
@@ -172,7 +184,10 @@ describe("CHAOS TXT", () => {
     ["version.bind", "gslb 9.9"],
     ["version.server", "gslb 9.9"],
   ])("%s answers %j, and REFUSED when turned off", async (name, text) => {
-    const [on, off] = await Promise.all([ask("dig", gslb, ["-c", "CH", "-t", "TXT", name]), ask("dig", quiet, ["-c", "CH", "-t", "TXT", name])]);
+    const [on, off] = await Promise.all([
+      ask("dig", gslb, ["-c", "CH", "-t", "TXT", name]),
+      ask("dig", quiet, ["-c", "CH", "-t", "TXT", name]),
+    ]);
     expect(on).toMatchObject({ status: "NOERROR", answerCount: 1 });
     expect(on.answer[0]).toMatchObject({ class: "CH", type: "TXT", data: JSON.stringify(text) });
     expect(off).toMatchObject({ status: "REFUSED", answerCount: 0 });
@@ -231,7 +246,10 @@ describe("IPv6", () => {
         ask(tool, v6, ["-6", "www.example.com", "AAAA"]),
         ask(tool, v6, ["-6", "+tcp", "www.example.com", "AAAA"]),
       ]);
-      for (const [reply, transport] of [[udp, "UDP"], [tcp, "TCP"]] as const) {
+      for (const [reply, transport] of [
+        [udp, "UDP"],
+        [tcp, "TCP"],
+      ] as const) {
         expect(reply).toMatchObject({ status: "NOERROR", transport, answerCount: 2 });
         expect(reply.answer.map((r) => r.data).sort()).toEqual(["2001:db8::10", "2001:db8::11"]);
       }

@@ -79,21 +79,42 @@ const zones = buildZoneSet([parsed.zone]);
 const up: TargetHealth = ALWAYS_UP;
 const down: TargetHealth = { state: "down", rttMs: null, since: 0, source: "probe", reason: "refused" };
 const health = (primary: TargetHealth, secondary: TargetHealth = up, ramp: string[] = []): StaticHealthView =>
-  new StaticHealthView(new Map([["web@192.0.2.30", primary], ["web@198.51.100.30", secondary]]), new Map(), up, new Set(ramp));
+  new StaticHealthView(
+    new Map([
+      ["web@192.0.2.30", primary],
+      ["web@198.51.100.30", secondary],
+    ]),
+    new Map(),
+    up,
+    new Set(ramp),
+  );
 
 function handler(view: StaticHealthView, random = 0.5, stats = new PolicyStats()) {
   const environment: PolicyEnvironment = { geo, health: () => view, random: () => random, stats };
-  const handle = createQueryHandler(() => zones, { udpPayloadCap: 1232, nsid: null, identity: null, version: null }, newAnswerStats(), environment);
+  const handle = createQueryHandler(
+    () => zones,
+    { udpPayloadCap: 1232, nsid: null, identity: null, version: null },
+    newAnswerStats(),
+    environment,
+  );
   return { handle, stats };
 }
 
 const FROM: Remote = { address: "127.0.0.1", port: 5300, family: 4 };
 
-function ask(handle: ReturnType<typeof handler>["handle"], qname: string, ecs?: string, qtype = 1): DecodedMessage {
+function ask(
+  handle: ReturnType<typeof handler>["handle"],
+  qname: string,
+  ecs?: string,
+  qtype = 1,
+): DecodedMessage {
   let opts: QuerySpec["opts"] = [];
   if (ecs !== undefined) {
     const [address, prefix] = ecs.split("/");
-    const bytes = address!.split(".").map(Number).slice(0, Math.ceil(Number(prefix) / 8));
+    const bytes = address!
+      .split(".")
+      .map(Number)
+      .slice(0, Math.ceil(Number(prefix) / 8));
     opts = [{ options: [ecsOption(1, Number(prefix), 0, bytes)] }];
   }
   const reply = handle(buildQuery({ qname, qtype, opts }), "udp", FROM);
@@ -108,7 +129,12 @@ const lines = (m: DecodedMessage, section: "answer" | "authority" | "additional"
 describe("policy records answered per client", () => {
   const geoCases: [string, string | undefined, string, number][] = [
     ["a client in France (ECS /24)", "81.2.69.0/24", "192.0.2.1", 24],
-    ["a client in Great Britain: scope is the GeoIP network (/17 beside the FR /24)", "81.2.200.0/24", "192.0.2.1", 17],
+    [
+      "a client in Great Britain: scope is the GeoIP network (/17 beside the FR /24)",
+      "81.2.200.0/24",
+      "192.0.2.1",
+      17,
+    ],
     ["a client in the US (ECS /24, network /17)", "8.8.8.0/24", "198.51.100.1", 17],
     ["a client in Japan falls to the default", "1.2.3.0/24", "198.51.100.1", 8],
     ["ECS /8 caps the scope at the source prefix", "81.0.0.0/8", "198.51.100.1", 8],
@@ -124,12 +150,17 @@ describe("policy records answered per client", () => {
 
   it("follows a CNAME to a policy record", () => {
     const reply = ask(handler(health(up)).handle, "alias.example.com.", "8.8.8.0/24");
-    expect(lines(reply)).toEqual(["alias.example.com. 3600 www.example.com.", "www.example.com. 300 198.51.100.1"]);
+    expect(lines(reply)).toEqual([
+      "alias.example.com. 3600 www.example.com.",
+      "www.example.com. 300 198.51.100.1",
+    ]);
     expect(reply.opt?.ecs?.scopePrefix).toBe(17);
   });
 
   it("weighted without stickiness does not depend on the client: scope 0; the random source picks", () => {
-    expect(lines(ask(handler(health(up), 0.5).handle, "canary.example.com.", "81.2.69.0/24"))).toEqual(["canary.example.com. 30 192.0.2.10"]);
+    expect(lines(ask(handler(health(up), 0.5).handle, "canary.example.com.", "81.2.69.0/24"))).toEqual([
+      "canary.example.com. 30 192.0.2.10",
+    ]);
     const reply = ask(handler(health(up), 0.97).handle, "canary.example.com.", "81.2.69.0/24");
     expect(lines(reply)).toEqual(["canary.example.com. 30 192.0.2.20"]);
     expect(reply.opt?.ecs?.scopePrefix).toBe(0);
@@ -137,11 +168,39 @@ describe("policy records answered per client", () => {
 
   const healthCases: [string, StaticHealthView, string, number, string[], string[]][] = [
     ["failover: primary up", health(up), "api.example.com.", 0, ["api.example.com. 60 192.0.2.30"], []],
-    ["failover: primary down → secondary, degraded TTL", health(down), "api.example.com.", 0, ["api.example.com. 20 198.51.100.30"], []],
-    ["failover: all down → serve-all (the first member, fail-open)", health(down, down), "api.example.com.", 0, ["api.example.com. 10 192.0.2.30"], []],
-    ["nodata when all down: NODATA with the SOA", health(down), "strict.example.com.", 0, [], ["example.com. 300 ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300"]],
+    [
+      "failover: primary down → secondary, degraded TTL",
+      health(down),
+      "api.example.com.",
+      0,
+      ["api.example.com. 20 198.51.100.30"],
+      [],
+    ],
+    [
+      "failover: all down → serve-all (the first member, fail-open)",
+      health(down, down),
+      "api.example.com.",
+      0,
+      ["api.example.com. 10 192.0.2.30"],
+      [],
+    ],
+    [
+      "nodata when all down: NODATA with the SOA",
+      health(down),
+      "strict.example.com.",
+      0,
+      [],
+      ["example.com. 300 ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300"],
+    ],
     ["servfail when all down", health(down), "broken.example.com.", 2, [], []],
-    ["servfail policy with its target up answers", health(up), "broken.example.com.", 0, ["broken.example.com. 60 192.0.2.30"], []],
+    [
+      "servfail policy with its target up answers",
+      health(up),
+      "broken.example.com.",
+      0,
+      ["broken.example.com. 60 192.0.2.30"],
+      [],
+    ],
   ];
   it.each(healthCases)("%s", (_what, view, qname, rcode, answer, authority) => {
     const reply = ask(handler(view).handle, qname);
@@ -156,8 +215,12 @@ describe("policy records answered per client", () => {
   });
 
   it("a drill ramping a region the policy may use lowers the TTL to the drill TTL; another region does not", () => {
-    expect(lines(ask(handler(health(up, up, ["eu"])).handle, "www.example.com.", "8.8.8.0/24"))).toEqual(["www.example.com. 7 198.51.100.1"]);
-    expect(lines(ask(handler(health(up, up, ["primary"])).handle, "www.example.com.", "8.8.8.0/24"))).toEqual(["www.example.com. 300 198.51.100.1"]);
+    expect(lines(ask(handler(health(up, up, ["eu"])).handle, "www.example.com.", "8.8.8.0/24"))).toEqual([
+      "www.example.com. 7 198.51.100.1",
+    ]);
+    expect(lines(ask(handler(health(up, up, ["primary"])).handle, "www.example.com.", "8.8.8.0/24"))).toEqual(
+      ["www.example.com. 300 198.51.100.1"],
+    );
   });
 
   it("static records keep their data and scope 0", () => {
@@ -175,6 +238,11 @@ describe("policy records answered per client", () => {
       ["www-geo", "198.51.100.1", "na", 1],
     ]);
     expect(stats.states.get("example.com.|api")).toMatchObject({ healthy: 0, degraded: 3 });
-    expect(stats.answersByRegion()).toEqual(new Map([["secondary", 3], ["na", 1]]));
+    expect(stats.answersByRegion()).toEqual(
+      new Map([
+        ["secondary", 3],
+        ["na", 1],
+      ]),
+    );
   });
 });

@@ -41,7 +41,10 @@ const TRUNCATED_HEADERS: Case[] = Array.from({ length: 12 }, (_, n): Case => [
 
 const OPCODES: Case[] = Array.from({ length: 15 }, (_, i): Case => {
   const opcode = i + 1;
-  return [`opcode ${opcode}`, packet(header({ id: 0x2000 + opcode, flags: 0x0100 | (opcode << 11) }), wwwQuestion)];
+  return [
+    `opcode ${opcode}`,
+    packet(header({ id: 0x2000 + opcode, flags: 0x0100 | (opcode << 11) }), wwwQuestion),
+  ];
 });
 
 const BAD_ECS: Case[] = [
@@ -59,7 +62,10 @@ const BAD_ECS: Case[] = [
 ]);
 
 const GARBAGE: Case[] = [
-  ...Array.from({ length: 8 }, (_, i): Case => [`random garbage ${i}`, Buffer.from(randomBytes(1000 + i, 12 + ((i * 37) % 90)))]),
+  ...Array.from({ length: 8 }, (_, i): Case => [
+    `random garbage ${i}`,
+    Buffer.from(randomBytes(1000 + i, 12 + ((i * 37) % 90))),
+  ]),
   // Random bytes after a header that asks one question: exercises the name and record parsers.
   ...Array.from({ length: 12 }, (_, i): Case => [
     `random question ${i}`,
@@ -76,8 +82,14 @@ const BATTERY: Case[] = [
   ["qdcount 2", packet(header({ id: 0x0103, qd: 2 }), wwwQuestion, question("ns1.example.com."))],
   ["qdcount 2 with one question", packet(header({ id: 0x0104, qd: 2 }), wwwQuestion)],
   ["label of 64 bytes", packet(header({ id: 0x0105 }), label(64), name("example.com."), u16(1), u16(1))],
-  ["name of 256 bytes", packet(header({ id: 0x0106 }), label(63), label(63), label(63), label(62), [0], u16(1), u16(1))],
-  ["name of 255 bytes (the largest valid one)", packet(header({ id: 0x0107 }), label(63), label(63), label(63), label(61), [0], u16(1), u16(1))],
+  [
+    "name of 256 bytes",
+    packet(header({ id: 0x0106 }), label(63), label(63), label(63), label(62), [0], u16(1), u16(1)),
+  ],
+  [
+    "name of 255 bytes (the largest valid one)",
+    packet(header({ id: 0x0107 }), label(63), label(63), label(63), label(61), [0], u16(1), u16(1)),
+  ],
   ["pointer to itself", packet(header({ id: 0x0108 }), [0xc0, 12], u16(1), u16(1))],
   ["two pointers in a loop", packet(header({ id: 0x0109 }), [1, 0x61, 0xc0, 15, 0xc0, 12], u16(1), u16(1))],
   ["forward pointer", packet(header({ id: 0x010a }), [0xc0, 18], u16(1), u16(1), name("abc."))],
@@ -96,7 +108,10 @@ const BATTERY: Case[] = [
   ["NSID option longer than the OPT", query(0x0217, WWW, 1, { options: [0, 3, 0, 9, 1, 2] })],
   ["OPT RDATA ending inside an option header", query(0x0218, WWW, 1, { options: [0, 3, 0] })],
   ["two OPT records", packet(header({ id: 0x0206, ar: 2 }), wwwQuestion, opt(), opt())],
-  ["OPT with a non-root owner", packet(header({ id: 0x0207, ar: 1 }), wwwQuestion, opt({ owner: name("example.com.") }))],
+  [
+    "OPT with a non-root owner",
+    packet(header({ id: 0x0207, ar: 1 }), wwwQuestion, opt({ owner: name("example.com.") })),
+  ],
   ["OPT payload below 512", query(0x0208, WWW, 1, { payload: 100 })],
   ["QR=1 (a response)", packet(header({ id: 0x0209, flags: 0x8100 }), wwwQuestion)],
   ["QR=1 with an error rcode", packet(header({ id: 0x020a, flags: 0x8105 }), wwwQuestion)],
@@ -105,10 +120,34 @@ const BATTERY: Case[] = [
   ["4 KiB query: trailing zeros", packet(header({ id: 0x020d }), wwwQuestion, Array<number>(4096).fill(0))],
   ["trailing garbage", packet(header({ id: 0x020e }), wwwQuestion, [1, 2, 3])],
   ["trailing garbage after the OPT", packet(header({ id: 0x020f, ar: 1 }), wwwQuestion, opt(), [9])],
-  ["ancount 1 with an answer record", packet(header({ id: 0x0210, an: 1 }), wwwQuestion, name(WWW), u16(1), u16(1), [0, 0, 0, 60], u16(4), [192, 0, 2, 10])],
+  [
+    "ancount 1 with an answer record",
+    packet(
+      header({ id: 0x0210, an: 1 }),
+      wwwQuestion,
+      name(WWW),
+      u16(1),
+      u16(1),
+      [0, 0, 0, 60],
+      u16(4),
+      [192, 0, 2, 10],
+    ),
+  ],
   ["ancount 1 without the record", packet(header({ id: 0x0211, an: 1 }), wwwQuestion)],
   ["nscount 1 without the record", packet(header({ id: 0x0212, ns: 1 }), wwwQuestion)],
-  ["arcount 1 with an A record", packet(header({ id: 0x0213, ar: 1 }), wwwQuestion, name(WWW), u16(1), u16(1), [0, 0, 0, 60], u16(4), [192, 0, 2, 10])],
+  [
+    "arcount 1 with an A record",
+    packet(
+      header({ id: 0x0213, ar: 1 }),
+      wwwQuestion,
+      name(WWW),
+      u16(1),
+      u16(1),
+      [0, 0, 0, 60],
+      u16(4),
+      [192, 0, 2, 10],
+    ),
+  ],
   ["arcount 3 with no records", packet(header({ id: 0x0214, ar: 3 }), wwwQuestion)],
   ["a name outside the zone", query(0x0215, "example.org.")],
   ["class CH, not id.server", query(0x0216, WWW, 16, undefined)],
@@ -132,39 +171,75 @@ const OPT_ECHOED =
   "same rcode; gslb echoes an OPT on every reply to a query that had one (RFC 6891 7, issue 2), NSD and Knot leave it out when the OPT itself is the error";
 const SHORT_TCP =
   "NSD closes a TCP connection on a message under 17 bytes (header + root + type + class) without a reply; gslb answers as it does over UDP (as NSD does over UDP, and Knot over both)";
-const TC_ECHOED = "NSD copies the query's TC bit into its NOTIMP reply; gslb's reply is not truncated, so TC stays clear";
+const TC_ECHOED =
+  "NSD copies the query's TC bit into its NOTIMP reply; gslb's reply is not truncated, so TC stays clear";
 
 const formerrWithOpt: Outcome = { udp: "rcode 1 OPT", tcp: "rcode 1 OPT" };
 
 /** Where gslb differs from NSD on purpose. Everything else must be equal. */
 const ACCEPTED_DIFFERENCES: Readonly<Record<string, AcceptedDifference>> = {
-  "qdcount 0": { gslb: { udp: "rcode 1", tcp: "rcode 1" }, nsd: { udp: "rcode 1", tcp: "no reply, closed" }, why: SHORT_TCP },
+  "qdcount 0": {
+    gslb: { udp: "rcode 1", tcp: "rcode 1" },
+    nsd: { udp: "rcode 1", tcp: "no reply, closed" },
+    why: SHORT_TCP,
+  },
   "name without its root label": {
     gslb: { udp: "rcode 1", tcp: "rcode 1" },
     nsd: { udp: "rcode 1", tcp: "no reply, closed" },
     why: SHORT_TCP,
   },
-  "random question 0": { gslb: { udp: "rcode 1", tcp: "rcode 1" }, nsd: { udp: "rcode 1", tcp: "no reply, closed" }, why: SHORT_TCP },
+  "random question 0": {
+    gslb: { udp: "rcode 1", tcp: "rcode 1" },
+    nsd: { udp: "rcode 1", tcp: "no reply, closed" },
+    why: SHORT_TCP,
+  },
   "random garbage 0": {
     gslb: { udp: "rcode 4", tcp: "rcode 4" },
     nsd: { udp: "rcode 4 TC", tcp: "no reply, closed" },
     why: `${TC_ECHOED}; ${SHORT_TCP}`,
   },
-  "random garbage 1": { gslb: { udp: "rcode 4", tcp: "rcode 4" }, nsd: { udp: "rcode 4 TC", tcp: "rcode 4 TC" }, why: TC_ECHOED },
-  "opcode 1 with TC=1": { gslb: { udp: "rcode 4", tcp: "rcode 4" }, nsd: { udp: "rcode 4 TC", tcp: "rcode 4 TC" }, why: TC_ECHOED },
+  "random garbage 1": {
+    gslb: { udp: "rcode 4", tcp: "rcode 4" },
+    nsd: { udp: "rcode 4 TC", tcp: "rcode 4 TC" },
+    why: TC_ECHOED,
+  },
+  "opcode 1 with TC=1": {
+    gslb: { udp: "rcode 4", tcp: "rcode 4" },
+    nsd: { udp: "rcode 4 TC", tcp: "rcode 4 TC" },
+    why: TC_ECHOED,
+  },
   "opcode 4": {
     gslb: { udp: "rcode 4", tcp: "rcode 4" },
     nsd: { udp: "rcode 3", tcp: "rcode 3" },
     why: "NOTIFY: NSD processes it (it can be a secondary); gslb serves no secondaries and answers NOTIMP to every opcode but QUERY",
   },
   ...Object.fromEntries(
-    BAD_ECS.map(([title]) => [title, { gslb: formerrWithOpt, nsd: { udp: "rcode 0 OPT", tcp: "rcode 0 OPT" }, why: ECS_FORMERR }]),
+    BAD_ECS.map(([title]) => [
+      title,
+      { gslb: formerrWithOpt, nsd: { udp: "rcode 0 OPT", tcp: "rcode 0 OPT" }, why: ECS_FORMERR },
+    ]),
   ),
-  "an option longer than the OPT": { gslb: formerrWithOpt, nsd: { udp: "rcode 1", tcp: "rcode 1" }, why: OPT_ECHOED },
+  "an option longer than the OPT": {
+    gslb: formerrWithOpt,
+    nsd: { udp: "rcode 1", tcp: "rcode 1" },
+    why: OPT_ECHOED,
+  },
   "two OPT records": { gslb: formerrWithOpt, nsd: { udp: "rcode 1", tcp: "rcode 1" }, why: OPT_ECHOED },
-  "OPT with a non-root owner": { gslb: formerrWithOpt, nsd: { udp: "rcode 1", tcp: "rcode 1" }, why: OPT_ECHOED },
-  "NSID option longer than the OPT": { gslb: formerrWithOpt, nsd: { udp: "rcode 1", tcp: "rcode 1" }, why: OPT_ECHOED },
-  "OPT RDATA ending inside an option header": { gslb: formerrWithOpt, nsd: { udp: "rcode 1", tcp: "rcode 1" }, why: OPT_ECHOED },
+  "OPT with a non-root owner": {
+    gslb: formerrWithOpt,
+    nsd: { udp: "rcode 1", tcp: "rcode 1" },
+    why: OPT_ECHOED,
+  },
+  "NSID option longer than the OPT": {
+    gslb: formerrWithOpt,
+    nsd: { udp: "rcode 1", tcp: "rcode 1" },
+    why: OPT_ECHOED,
+  },
+  "OPT RDATA ending inside an option header": {
+    gslb: formerrWithOpt,
+    nsd: { udp: "rcode 1", tcp: "rcode 1" },
+    why: OPT_ECHOED,
+  },
 };
 
 let gslb: TestServer;

@@ -36,7 +36,12 @@ function skipName(msg: Buffer, pos: number): number {
 export function summarise(msg: Buffer): Summary {
   if (msg.length < 12) throw new Error(`reply of ${msg.length} bytes`);
   const flags = msg.readUInt16BE(2);
-  const [qd, an, ns, ar] = [msg.readUInt16BE(4), msg.readUInt16BE(6), msg.readUInt16BE(8), msg.readUInt16BE(10)];
+  const [qd, an, ns, ar] = [
+    msg.readUInt16BE(4),
+    msg.readUInt16BE(6),
+    msg.readUInt16BE(8),
+    msg.readUInt16BE(10),
+  ];
   let pos = 12;
   for (let i = 0; i < qd; i++) pos = skipName(msg, pos) + 4;
   let extended = 0;
@@ -73,13 +78,20 @@ export const SENTINEL_ID = 0xfeed;
 const isSentinel = (msg: Buffer): boolean => msg.length >= 2 && msg.readUInt16BE(0) === SENTINEL_ID;
 
 /** The reply to `packet` over UDP, or null when the server sent none before it answered the sentinel. */
-export async function udpExchange(target: Target, packet: Buffer, sentinelName: string): Promise<Buffer | null> {
+export async function udpExchange(
+  target: Target,
+  packet: Buffer,
+  sentinelName: string,
+): Promise<Buffer | null> {
   const socket = dgram.createSocket(net.isIPv6(target.host) ? "udp6" : "udp4");
   try {
     await new Promise<void>((resolve) => socket.bind(0, target.host, resolve));
     const replies: Buffer[] = [];
     const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer to the sentinel from ${target.port}`)), 3000);
+      const timer = setTimeout(
+        () => reject(new Error(`no answer to the sentinel from ${target.port}`)),
+        3000,
+      );
       socket.on("message", (msg) => {
         if (isSentinel(msg)) {
           clearTimeout(timer);
@@ -153,7 +165,9 @@ export function tcpExchange(target: Target, packet: Buffer, sentinelName: string
       hangUp(socket);
       reject(new Error(`TCP exchange with ${target.port} neither answered nor closed`));
     }, 3000);
-    socket.on("connect", () => socket.write(Buffer.concat([frame(packet), frame(query(SENTINEL_ID, sentinelName))])));
+    socket.on("connect", () =>
+      socket.write(Buffer.concat([frame(packet), frame(query(SENTINEL_ID, sentinelName))])),
+    );
     socket.on("data", (chunk: Buffer) => {
       reader.push(chunk);
       if (reader.messages.some(isSentinel)) finish(false);

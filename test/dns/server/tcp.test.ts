@@ -66,7 +66,9 @@ class Client {
   }
 
   write(bytes: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => this.socket.write(bytes, (err) => (err ? reject(err) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.socket.write(bytes, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   destroy(): void {
@@ -128,7 +130,11 @@ describe("TCP framing and pipelining (RFC 7766 6.2.1)", () => {
   it("answers 100 queries pipelined in one write, in order, with their ids", async () => {
     const client = connect();
     const ids = Array.from({ length: 100 }, (_, i) => 0x1000 + i);
-    await client.write(Buffer.concat(ids.map((id) => frame(query(id, id % 2 === 0 ? "www.example.com." : "ns1.example.com.")))));
+    await client.write(
+      Buffer.concat(
+        ids.map((id) => frame(query(id, id % 2 === 0 ? "www.example.com." : "ns1.example.com."))),
+      ),
+    );
     const answers = await client.waitForAnswers(100);
     expect(answers.map((a) => summarise(a).id)).toEqual(ids);
     for (const a of answers) expect(summarise(a)).toMatchObject({ rcode: 0, ancount: 1 });
@@ -237,7 +243,9 @@ describe("a client that never reads its answers", () => {
     const count = 3000; // 3000 × ~8 KiB answers: ~24 MiB if the server did not hold back
     const stuck = connect(quiet.port);
     stuck.socket.pause();
-    await stuck.write(Buffer.concat(Array.from({ length: count }, (_, i) => frame(query(i, "big.example.com.", 16)))));
+    await stuck.write(
+      Buffer.concat(Array.from({ length: count }, (_, i) => frame(query(i, "big.example.com.", 16)))),
+    );
     // Wait until the server has stopped taking its queries.
     let seen = -1;
     while (quiet.server.listeners.tcpQueries !== seen) {

@@ -70,7 +70,9 @@ function parseWithDnspython(messages: readonly Uint8Array[]): PyMessage[] {
     timeout: 15_000,
   });
   if (result.status !== 0) {
-    throw new Error(`dnspython failed (install Debian python3-dnspython): ${result.stderr || String(result.error)}`);
+    throw new Error(
+      `dnspython failed (install Debian python3-dnspython): ${result.stderr || String(result.error)}`,
+    );
   }
   return JSON.parse(result.stdout) as PyMessage[];
 }
@@ -90,11 +92,32 @@ function uncompressedHex(rdata: Rdata): string {
 }
 
 function pyRRset(owner: string, rrset: RRset): PyRRset {
-  return { name: owner, type: rrset.type, class: rrset.class, ttl: rrset.ttl, rdata: rrset.rdata.map(uncompressedHex) };
+  return {
+    name: owner,
+    type: rrset.type,
+    class: rrset.class,
+    ttl: rrset.ttl,
+    rdata: rrset.rdata.map(uncompressedHex),
+  };
 }
 
-const ns: RRset = { name: "example.com.", type: RRType.NS, class: 1, ttl: 86400, rdata: [{ kind: "NS", target: "ns1.example.com." }, { kind: "NS", target: "ns2.example.net." }] };
-const glue: RRset = { name: "ns1.example.com.", type: RRType.A, class: 1, ttl: 86400, rdata: [EXAMPLES[0]!.rdata] };
+const ns: RRset = {
+  name: "example.com.",
+  type: RRType.NS,
+  class: 1,
+  ttl: 86400,
+  rdata: [
+    { kind: "NS", target: "ns1.example.com." },
+    { kind: "NS", target: "ns2.example.net." },
+  ],
+};
+const glue: RRset = {
+  name: "ns1.example.com.",
+  type: RRType.A,
+  class: 1,
+  ttl: 86400,
+  rdata: [EXAMPLES[0]!.rdata],
+};
 
 describe("dnspython parses what the writer writes", () => {
   it("every rdata kind, 0x20 owners, authority and additional sections, OPT with ECS and NSID", () => {
@@ -104,7 +127,12 @@ describe("dnspython parses what the writer writes", () => {
     for (const [i, { type, rdata }] of EXAMPLES.entries()) {
       const qname = i % 2 === 0 ? "MiXeD.Example.COM." : "mixed.example.com.";
       w.begin(
-        query({ id: i, qname, qtype: type, opts: [{ payload: 4096, dnssecOk: true, options: [[3, []], ecsOption(1, 24, 0, [198, 51, 100])] }] }),
+        query({
+          id: i,
+          qname,
+          qtype: type,
+          opts: [{ payload: 4096, dnssecOk: true, options: [[3, []], ecsOption(1, 24, 0, [198, 51, 100])] }],
+        }),
         false,
       );
       w.setAuthoritative(true);
@@ -133,7 +161,8 @@ describe("dnspython parses what the writer writes", () => {
     }
     // Names below the question compress to its suffix and so carry its case: compare those lower-cased;
     // the answer owner must keep the question's case exactly (0x20).
-    const lowerNames = (sets: PyRRset[]): PyRRset[] => sets.map((r) => ({ ...r, name: r.name.toLowerCase() }));
+    const lowerNames = (sets: PyRRset[]): PyRRset[] =>
+      sets.map((r) => ({ ...r, name: r.name.toLowerCase() }));
     const parsed = parseWithDnspython(messages).map((p) => ({
       ...p,
       authority: lowerNames(p.authority),
@@ -147,7 +176,13 @@ describe("dnspython parses what the writer writes", () => {
     const messages: Uint8Array[] = [];
 
     w.begin(query({ id: 1, opts: [{ payload: 512 }] }), false);
-    const many: RRset = { name: "www.example.com.", type: RRType.TXT, class: 1, ttl: 5, rdata: Array.from({ length: 5 }, () => EXAMPLES[7]!.rdata) };
+    const many: RRset = {
+      name: "www.example.com.",
+      type: RRType.TXT,
+      class: 1,
+      ttl: 5,
+      rdata: Array.from({ length: 5 }, () => EXAMPLES[7]!.rdata),
+    };
     expect(w.addRRset(Section.ANSWER, many)).toBe(AddResult.TRUNCATED);
     messages.push(Uint8Array.from(w.finish()));
 
@@ -163,12 +198,20 @@ describe("dnspython parses what the writer writes", () => {
     w.setAuthoritative(true);
     w.setRcode(Rcode.NXDOMAIN);
     const soa = EXAMPLES.find((e) => e.rdata.kind === "SOA")!.rdata;
-    w.addRRset(Section.AUTHORITY, { name: "example.com.", type: RRType.SOA, class: 1, ttl: 300, rdata: [soa] });
+    w.addRRset(Section.AUTHORITY, {
+      name: "example.com.",
+      type: RRType.SOA,
+      class: 1,
+      ttl: 300,
+      rdata: [soa],
+    });
     messages.push(Uint8Array.from(w.finish()));
 
     const parsed = parseWithDnspython(messages);
     expect(parsed.map((p) => p.error ?? null)).toEqual([null, null, null, null]);
-    expect(parsed.map((p) => [p.id, p.flags & 0x8600, p.rcode, p.edns, p.answer.length, p.authority.length])).toEqual([
+    expect(
+      parsed.map((p) => [p.id, p.flags & 0x8600, p.rcode, p.edns, p.answer.length, p.authority.length]),
+    ).toEqual([
       [1, 0x8200, 0, 0, 0, 0],
       [2, 0x8000, Rcode.BADVERS, 0, 0, 0],
       [3, 0x8000, Rcode.FORMERR, 0, 0, 0],

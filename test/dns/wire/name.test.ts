@@ -191,7 +191,14 @@ describe("NameCompressor", () => {
 
   it("decodes what it wrote to the same names", () => {
     const { msg, names } = setup();
-    const list = ["ns1.example.com.", "example.com.", "x.ns1.example.com.", "other.net.", "y.other.net.", "."];
+    const list = [
+      "ns1.example.com.",
+      "example.com.",
+      "x.ns1.example.com.",
+      "other.net.",
+      "y.other.net.",
+      ".",
+    ];
     const offsets: number[] = [];
     let pos = start;
     for (const n of list) {

@@ -67,7 +67,23 @@ function theirs(reply: Buffer | null): number | "drop" {
 /** A well-formed TSIG RR (RFC 8945 4.2) for key "k." with a 32-byte MAC, for query id `id`. */
 function tsig(id: number): number[] {
   const algorithm = [11, ...Buffer.from("hmac-sha256"), 0];
-  const rdata = [...algorithm, 0, 0, 0x65, 0, 0, 0, ...u16(300), ...u16(32), ...Array<number>(32).fill(7), ...u16(id), 0, 0, 0, 0];
+  const rdata = [
+    ...algorithm,
+    0,
+    0,
+    0x65,
+    0,
+    0,
+    0,
+    ...u16(300),
+    ...u16(32),
+    ...Array<number>(32).fill(7),
+    ...u16(id),
+    0,
+    0,
+    0,
+    0,
+  ];
   return [1, 0x6b, 0, ...u16(250), ...u16(255), 0, 0, 0, 0, ...u16(rdata.length), ...rdata];
 }
 
@@ -83,7 +99,10 @@ const BATTERY: [string, Buffer][] = [
   ["qdcount 2", buildQuery({ id: 8, qdcount: 2 })],
   ["question cut short", buildQuery({ id: 9, question: [3, 0x77, 0x77, 0x77, 0, 0, 1] })],
   ["label of 64", buildQuery({ id: 10, question: [...long(64), 0, 0, 1, 0, 1] })],
-  ["name of 256", buildQuery({ id: 11, question: [...long(63), ...long(63), ...long(63), ...long(62), 0, 0, 1, 0, 1] })],
+  [
+    "name of 256",
+    buildQuery({ id: 11, question: [...long(63), ...long(63), ...long(63), ...long(62), 0, 0, 1, 0, 1] }),
+  ],
   ["pointer loop", buildQuery({ id: 12, question: [0xc0, 12, 0, 1, 0, 1] })],
   ["forward pointer", buildQuery({ id: 13, question: [0xc0, 18, 0, 1, 0, 1, 3, 0x61, 0x62, 0x63, 0] })],
   ["label type 0x40", buildQuery({ id: 14, question: [0x40, 0, 0, 1, 0, 1] })],
@@ -94,10 +113,20 @@ const BATTERY: [string, Buffer][] = [
   ["EDNS and trailing garbage", buildQuery({ id: 19, opts: [{}], tail: [9] })],
   ["two OPT", buildQuery({ id: 20, opts: [{}, {}] })],
   ["OPT not at root", buildQuery({ id: 21, opts: [{ owner: [1, 0x61, 0] }] })],
-  ["option longer than the OPT", buildQuery({ id: 22, arcount: 1, tail: [0, ...u16(41), ...u16(1232), 0, 0, 0, 0, ...u16(4), ...u16(3), ...u16(9)] })],
+  [
+    "option longer than the OPT",
+    buildQuery({
+      id: 22,
+      arcount: 1,
+      tail: [0, ...u16(41), ...u16(1232), 0, 0, 0, 0, ...u16(4), ...u16(3), ...u16(9)],
+    }),
+  ],
   ["EDNS version 1", buildQuery({ id: 23, opts: [{ version: 1 }] })],
   ["EDNS version 255", buildQuery({ id: 24, opts: [{ version: 255, dnssecOk: true }] })],
-  ["A record in additional", buildQuery({ id: 25, arcount: 1, tail: [0, ...u16(1), ...u16(1), 0, 0, 0, 0, ...u16(4), 1, 2, 3, 4] })],
+  [
+    "A record in additional",
+    buildQuery({ id: 25, arcount: 1, tail: [0, ...u16(1), ...u16(1), 0, 0, 0, 0, ...u16(4), 1, 2, 3, 4] }),
+  ],
   ["arcount past the end", buildQuery({ id: 26, arcount: 3 })],
   ["NSID request", buildQuery({ id: 27, opts: [{ options: [[3, []]] }] })],
   ["cookie", buildQuery({ id: 28, opts: [{ options: [[10, [1, 2, 3, 4, 5, 6, 7, 8]]] }] })],
@@ -108,7 +137,10 @@ const BATTERY: [string, Buffer][] = [
   ]),
   ["opcode 2 with a bad question", buildQuery({ id: 120, flags: 0x1100, question: [70, 1] })],
   ["TSIG with a key NSD does not have", buildQuery({ id: 30, arcount: 1, tail: tsig(1) })],
-  ["TSIG with empty RDATA", buildQuery({ id: 31, arcount: 1, tail: [1, 0x6b, 0, ...u16(250), ...u16(255), 0, 0, 0, 0, ...u16(0)] })],
+  [
+    "TSIG with empty RDATA",
+    buildQuery({ id: 31, arcount: 1, tail: [1, 0x6b, 0, ...u16(250), ...u16(255), 0, 0, 0, 0, ...u16(0)] }),
+  ],
   ["11 bytes", Buffer.from([0, 130, 1, 0, 0, 1, 0, 0, 0, 0, 0])],
 ];
 

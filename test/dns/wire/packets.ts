@@ -34,7 +34,12 @@ export function optRecord(spec: OptSpec = {}): number[] {
 }
 
 /** ECS option data: family, source prefix, scope prefix, address bytes as given. */
-export function ecsOption(family: number, source: number, scope: number, address: readonly number[]): [number, number[]] {
+export function ecsOption(
+  family: number,
+  source: number,
+  scope: number,
+  address: readonly number[],
+): [number, number[]] {
   return [8, [...u16(family), source, scope, ...address]];
 }
 

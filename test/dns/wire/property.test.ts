@@ -42,7 +42,9 @@ function expectEcho(query: Query, echoed: string | undefined, answers: number): 
 }
 
 const label = fc.uint8Array({ minLength: 1, maxLength: 12 });
-const wireName = fc.array(label, { maxLength: 5 }).map((labels) => [...labels.flatMap((l) => [l.length, ...l]), 0]);
+const wireName = fc
+  .array(label, { maxLength: 5 })
+  .map((labels) => [...labels.flatMap((l) => [l.length, ...l]), 0]);
 
 const validQuery = fc
   .record({
@@ -64,7 +66,10 @@ const validQuery = fc
             {
               payload: r.payload,
               dnssecOk: r.dnssecOk,
-              options: [...(r.ecs ? [ecsOption(1, 24, 0, [10, 20, 30])] : []), ...(r.nsid ? [[3, []] as [number, number[]]] : [])],
+              options: [
+                ...(r.ecs ? [ecsOption(1, 24, 0, [10, 20, 30])] : []),
+                ...(r.nsid ? [[3, []] as [number, number[]]] : []),
+              ],
             },
           ]
         : [],
@@ -92,7 +97,21 @@ describe("property: the decoders never throw, and every reply decodes", () => {
     );
     fc.assert(
       fc.property(header, ([id, flags, qd, ar, body]) => {
-        const packet = Buffer.from([id >> 8, id & 255, flags >> 8, flags & 255, 0, qd, 0, 0, 0, 0, 0, ar, ...body]);
+        const packet = Buffer.from([
+          id >> 8,
+          id & 255,
+          flags >> 8,
+          flags & 255,
+          0,
+          qd,
+          0,
+          0,
+          0,
+          0,
+          0,
+          ar,
+          ...body,
+        ]);
         decodeMessage(packet);
         replyDecodes(packet);
       }),

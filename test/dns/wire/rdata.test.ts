@@ -17,7 +17,13 @@ function query(qname: string): Query {
 
 describe("rdata: every kind round trips through the writer and decodeMessage", () => {
   it.each(EXAMPLES)("$rdata.kind (type $type)", ({ type, rdata }) => {
-    const rrset: RRset = { name: "x.example.com.", type, class: RRClass.IN, ttl: 3600, rdata: [rdata, rdata] };
+    const rrset: RRset = {
+      name: "x.example.com.",
+      type,
+      class: RRClass.IN,
+      ttl: 3600,
+      rdata: [rdata, rdata],
+    };
     const w = new ResponseWriter();
     w.begin(query("x.example.com."), true);
     expect(w.addRRset(Section.ANSWER, rrset)).toBe(AddResult.OK);
@@ -39,9 +45,21 @@ describe("rdata: compression inside RDATA", () => {
     return [...msg.subarray(start, encodeRdata(msg, start, 512, rdata, names))];
   }
   it.each([
-    { name: "NS target compressed", rdata: { kind: "NS", target: "ns1.example.com." } as Rdata, wire: [3, 0x6e, 0x73, 0x31, 0xc0, 12] },
-    { name: "CNAME target compressed", rdata: { kind: "CNAME", target: "example.com." } as Rdata, wire: [0xc0, 12] },
-    { name: "MX exchange compressed", rdata: { kind: "MX", preference: 5, exchange: "example.com." } as Rdata, wire: [0, 5, 0xc0, 12] },
+    {
+      name: "NS target compressed",
+      rdata: { kind: "NS", target: "ns1.example.com." } as Rdata,
+      wire: [3, 0x6e, 0x73, 0x31, 0xc0, 12],
+    },
+    {
+      name: "CNAME target compressed",
+      rdata: { kind: "CNAME", target: "example.com." } as Rdata,
+      wire: [0xc0, 12],
+    },
+    {
+      name: "MX exchange compressed",
+      rdata: { kind: "MX", preference: 5, exchange: "example.com." } as Rdata,
+      wire: [0, 5, 0xc0, 12],
+    },
     {
       name: "SRV target never compressed (RFC 2782)",
       rdata: { kind: "SRV", priority: 1, weight: 2, port: 3, target: "example.com." } as Rdata,
@@ -52,7 +70,12 @@ describe("rdata: compression inside RDATA", () => {
   });
 
   it("CAA wire format (RFC 8659 4.1): flags, tag length, tag, value", () => {
-    expect(encode({ kind: "CAA", flags: 0, tag: "iodef", value: bytes("x") })).toEqual([0, 5, ...bytes("iodef"), 0x78]);
+    expect(encode({ kind: "CAA", flags: 0, tag: "iodef", value: bytes("x") })).toEqual([
+      0,
+      5,
+      ...bytes("iodef"),
+      0x78,
+    ]);
   });
 
   it.each([
@@ -60,7 +83,10 @@ describe("rdata: compression inside RDATA", () => {
     { name: "A of 3 bytes", rdata: { kind: "A", address: "x", bytes: new Uint8Array(3) } as Rdata },
     { name: "AAAA of 4 bytes", rdata: { kind: "AAAA", address: "x", bytes: new Uint8Array(4) } as Rdata },
     { name: "CAA empty tag", rdata: { kind: "CAA", flags: 0, tag: "", value: new Uint8Array(0) } as Rdata },
-    { name: "CAA tag with a space", rdata: { kind: "CAA", flags: 0, tag: "a b", value: new Uint8Array(0) } as Rdata },
+    {
+      name: "CAA tag with a space",
+      rdata: { kind: "CAA", flags: 0, tag: "a b", value: new Uint8Array(0) } as Rdata,
+    },
     { name: "NS bad name", rdata: { kind: "NS", target: "a..b." } as Rdata },
   ])("refuses to encode $name", ({ rdata }) => {
     const msg = new Uint8Array(512);
@@ -85,7 +111,12 @@ describe("rdata: malformed RDATA is reported, never thrown", () => {
     { name: "NS with bytes after the name", type: RRType.NS, rdata: [...name, 0], reason: /NS target/ },
     { name: "CNAME cut short", type: RRType.CNAME, rdata: name.slice(0, 3), reason: /CNAME target/ },
     { name: "MX too short", type: RRType.MX, rdata: [0, 1], reason: /MX/ },
-    { name: "SOA without counters", type: RRType.SOA, rdata: [...name, ...name, 0, 0, 0, 1], reason: /SOA counters/ },
+    {
+      name: "SOA without counters",
+      type: RRType.SOA,
+      rdata: [...name, ...name, 0, 0, 0, 1],
+      reason: /SOA counters/,
+    },
     { name: "SOA bad rname", type: RRType.SOA, rdata: [...name, 0x40], reason: /SOA RNAME/ },
     { name: "TXT string past the end", type: RRType.TXT, rdata: [5, 0x61], reason: /TXT/ },
     { name: "SRV too short", type: RRType.SRV, rdata: [0, 0, 0, 0, 0, 0], reason: /SRV/ },

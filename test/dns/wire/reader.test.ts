@@ -17,7 +17,9 @@ function asError(outcome: DecodeOutcome): QueryError {
 
 describe("decodeQuery: well-formed queries", () => {
   it("decodes the question, keeping the case as sent and the lower-case key", () => {
-    const q = asQuery(decodeQuery(buildQuery({ id: 0xbeef, qname: "WwW.ExAmple.COM.", qtype: 28, qclass: 1 })));
+    const q = asQuery(
+      decodeQuery(buildQuery({ id: 0xbeef, qname: "WwW.ExAmple.COM.", qtype: 28, qclass: 1 })),
+    );
     expect(q).toMatchObject({
       id: 0xbeef,
       opcode: 0,
@@ -32,7 +34,13 @@ describe("decodeQuery: well-formed queries", () => {
 
   it("reads EDNS: payload, DO, version 0, no options", () => {
     const q = asQuery(decodeQuery(buildQuery({ opts: [{ payload: 4096, dnssecOk: true }] })));
-    expect(q.edns).toEqual({ udpPayloadSize: 4096, version: 0, dnssecOk: true, ecs: null, nsidRequested: false });
+    expect(q.edns).toEqual({
+      udpPayloadSize: 4096,
+      version: 0,
+      dnssecOk: true,
+      ecs: null,
+      nsidRequested: false,
+    });
   });
 
   it.each([
@@ -50,7 +58,16 @@ describe("decodeQuery: well-formed queries", () => {
     const q = asQuery(
       decodeQuery(
         buildQuery({
-          opts: [{ options: [[3, []], [10, [1, 2, 3, 4, 5, 6, 7, 8]], [12, [0, 0, 0]], [65001, [9]]] }],
+          opts: [
+            {
+              options: [
+                [3, []],
+                [10, [1, 2, 3, 4, 5, 6, 7, 8]],
+                [12, [0, 0, 0]],
+                [65001, [9]],
+              ],
+            },
+          ],
         }),
       ),
     );
@@ -76,11 +93,35 @@ describe("decodeQuery: well-formed queries", () => {
 });
 
 describe("decodeQuery: ECS (RFC 7871)", () => {
-  const good: { name: string; option: [number, number[]]; family: number; source: number; address: number[] }[] = [
-    { name: "IPv4 /24", option: ecsOption(1, 24, 0, [192, 0, 2]), family: 1, source: 24, address: [192, 0, 2, 0] },
-    { name: "IPv4 /32", option: ecsOption(1, 32, 0, [192, 0, 2, 1]), family: 1, source: 32, address: [192, 0, 2, 1] },
+  const good: {
+    name: string;
+    option: [number, number[]];
+    family: number;
+    source: number;
+    address: number[];
+  }[] = [
+    {
+      name: "IPv4 /24",
+      option: ecsOption(1, 24, 0, [192, 0, 2]),
+      family: 1,
+      source: 24,
+      address: [192, 0, 2, 0],
+    },
+    {
+      name: "IPv4 /32",
+      option: ecsOption(1, 32, 0, [192, 0, 2, 1]),
+      family: 1,
+      source: 32,
+      address: [192, 0, 2, 1],
+    },
     { name: "IPv4 /0", option: ecsOption(1, 0, 0, []), family: 1, source: 0, address: [0, 0, 0, 0] },
-    { name: "IPv4 /20", option: ecsOption(1, 20, 0, [10, 1, 0x30]), family: 1, source: 20, address: [10, 1, 0x30, 0] },
+    {
+      name: "IPv4 /20",
+      option: ecsOption(1, 20, 0, [10, 1, 0x30]),
+      family: 1,
+      source: 20,
+      address: [10, 1, 0x30, 0],
+    },
     {
       name: "IPv6 /56",
       option: ecsOption(2, 56, 0, [0x20, 1, 0xd, 0xb8, 0, 1, 2]),
@@ -90,7 +131,12 @@ describe("decodeQuery: ECS (RFC 7871)", () => {
     },
     {
       name: "IPv6 /128",
-      option: ecsOption(2, 128, 0, Array.from({ length: 16 }, (_, i) => i + 1)),
+      option: ecsOption(
+        2,
+        128,
+        0,
+        Array.from({ length: 16 }, (_, i) => i + 1),
+      ),
       family: 2,
       source: 128,
       address: Array.from({ length: 16 }, (_, i) => i + 1),
@@ -105,7 +151,11 @@ describe("decodeQuery: ECS (RFC 7871)", () => {
     { name: "family 0", options: [ecsOption(0, 24, 0, [1, 2, 3])], reason: "bad ECS" },
     { name: "family 3", options: [ecsOption(3, 24, 0, [1, 2, 3])], reason: "bad ECS" },
     { name: "IPv4 prefix 33", options: [ecsOption(1, 33, 0, [1, 2, 3, 4, 5])], reason: "bad ECS" },
-    { name: "IPv6 prefix 129", options: [ecsOption(2, 129, 0, Array<number>(17).fill(0))], reason: "bad ECS" },
+    {
+      name: "IPv6 prefix 129",
+      options: [ecsOption(2, 129, 0, Array<number>(17).fill(0))],
+      reason: "bad ECS",
+    },
     { name: "address too long for /24", options: [ecsOption(1, 24, 0, [1, 2, 3, 0])], reason: "bad ECS" },
     { name: "address too short for /24", options: [ecsOption(1, 24, 0, [1, 2])], reason: "bad ECS" },
     { name: "address for /0", options: [ecsOption(1, 0, 0, [0])], reason: "bad ECS" },
@@ -138,10 +188,38 @@ describe("decodeQuery: guard clauses (rcodes as NSD 4.6 gives them)", () => {
   });
 
   const long = (n: number): number[] => [n, ...Array<number>(n).fill(0x61)];
-  const cases: { name: string; packet: Buffer; rcode: number; reason: string; question: boolean; opt: boolean }[] = [
-    { name: "qdcount 0", packet: buildQuery({ qdcount: 0, question: [] }), rcode: 1, reason: "qdcount", question: false, opt: false },
-    { name: "qdcount 0 with a question", packet: buildQuery({ qdcount: 0 }), rcode: 1, reason: "qdcount", question: false, opt: false },
-    { name: "qdcount 2", packet: buildQuery({ qdcount: 2 }), rcode: 1, reason: "qdcount", question: false, opt: false },
+  const cases: {
+    name: string;
+    packet: Buffer;
+    rcode: number;
+    reason: string;
+    question: boolean;
+    opt: boolean;
+  }[] = [
+    {
+      name: "qdcount 0",
+      packet: buildQuery({ qdcount: 0, question: [] }),
+      rcode: 1,
+      reason: "qdcount",
+      question: false,
+      opt: false,
+    },
+    {
+      name: "qdcount 0 with a question",
+      packet: buildQuery({ qdcount: 0 }),
+      rcode: 1,
+      reason: "qdcount",
+      question: false,
+      opt: false,
+    },
+    {
+      name: "qdcount 2",
+      packet: buildQuery({ qdcount: 2 }),
+      rcode: 1,
+      reason: "qdcount",
+      question: false,
+      opt: false,
+    },
     {
       name: "question cut short",
       packet: buildQuery({ question: [3, 0x77, 0x77, 0x77, 0, 0, 1] }),
@@ -190,13 +268,44 @@ describe("decodeQuery: guard clauses (rcodes as NSD 4.6 gives them)", () => {
       question: false,
       opt: false,
     },
-    { name: "an answer record", packet: buildQuery({ ancount: 1 }), rcode: 1, reason: "answer or authority in query", question: true, opt: false },
-    { name: "an authority record", packet: buildQuery({ nscount: 1 }), rcode: 1, reason: "answer or authority in query", question: true, opt: false },
-    { name: "two OPT", packet: buildQuery({ opts: [{}, {}] }), rcode: 1, reason: "two OPT", question: true, opt: true },
-    { name: "OPT not at root", packet: buildQuery({ opts: [{ owner: [1, 0x61, 0] }] }), rcode: 1, reason: "OPT not at root", question: true, opt: true },
+    {
+      name: "an answer record",
+      packet: buildQuery({ ancount: 1 }),
+      rcode: 1,
+      reason: "answer or authority in query",
+      question: true,
+      opt: false,
+    },
+    {
+      name: "an authority record",
+      packet: buildQuery({ nscount: 1 }),
+      rcode: 1,
+      reason: "answer or authority in query",
+      question: true,
+      opt: false,
+    },
+    {
+      name: "two OPT",
+      packet: buildQuery({ opts: [{}, {}] }),
+      rcode: 1,
+      reason: "two OPT",
+      question: true,
+      opt: true,
+    },
+    {
+      name: "OPT not at root",
+      packet: buildQuery({ opts: [{ owner: [1, 0x61, 0] }] }),
+      rcode: 1,
+      reason: "OPT not at root",
+      question: true,
+      opt: true,
+    },
     {
       name: "option longer than the RDATA",
-      packet: buildQuery({ tail: [0, ...u16(41), ...u16(1232), 0, 0, 0, 0, ...u16(4), ...u16(3), ...u16(9)], arcount: 1 }),
+      packet: buildQuery({
+        tail: [0, ...u16(41), ...u16(1232), 0, 0, 0, 0, ...u16(4), ...u16(3), ...u16(9)],
+        arcount: 1,
+      }),
       rcode: 1,
       reason: "bad option length",
       question: true,
@@ -228,7 +337,25 @@ describe("decodeQuery: guard clauses (rcodes as NSD 4.6 gives them)", () => {
     },
     {
       name: "TSIG with a key we do not have",
-      packet: buildQuery({ arcount: 1, tail: [1, 0x6b, 0, ...u16(250), ...u16(255), 0, 0, 0, 0, ...u16(19), 1, 0x61, 0, ...Array<number>(16).fill(0)] }),
+      packet: buildQuery({
+        arcount: 1,
+        tail: [
+          1,
+          0x6b,
+          0,
+          ...u16(250),
+          ...u16(255),
+          0,
+          0,
+          0,
+          0,
+          ...u16(19),
+          1,
+          0x61,
+          0,
+          ...Array<number>(16).fill(0),
+        ],
+      }),
       rcode: RCODE_NOTAUTH,
       reason: "TSIG",
       question: true,
@@ -267,14 +394,17 @@ describe("decodeQuery: guard clauses (rcodes as NSD 4.6 gives them)", () => {
     expect(error.opt !== null).toBe(opt);
   });
 
-  it.each([1, 2, 3, 4, 5, 6, 15])("opcode %i → NOTIMP, even with a malformed question (NSD checks opcode first)", (opcode) => {
-    const flags = 0x0100 | (opcode << 11);
-    const good = asError(decodeQuery(buildQuery({ flags, opts: [{ payload: 2048 }] })));
-    expect(good).toMatchObject({ rcode: Rcode.NOTIMP, opcode, question: { qname: "www.example.com." } });
-    expect(good.opt).toEqual({ udpPayloadSize: 2048, dnssecOk: false });
-    const bad = asError(decodeQuery(buildQuery({ flags, question: [70, 1] })));
-    expect(bad).toMatchObject({ rcode: Rcode.NOTIMP, opcode, question: null, opt: null });
-  });
+  it.each([1, 2, 3, 4, 5, 6, 15])(
+    "opcode %i → NOTIMP, even with a malformed question (NSD checks opcode first)",
+    (opcode) => {
+      const flags = 0x0100 | (opcode << 11);
+      const good = asError(decodeQuery(buildQuery({ flags, opts: [{ payload: 2048 }] })));
+      expect(good).toMatchObject({ rcode: Rcode.NOTIMP, opcode, question: { qname: "www.example.com." } });
+      expect(good.opt).toEqual({ udpPayloadSize: 2048, dnssecOk: false });
+      const bad = asError(decodeQuery(buildQuery({ flags, question: [70, 1] })));
+      expect(bad).toMatchObject({ rcode: Rcode.NOTIMP, opcode, question: null, opt: null });
+    },
+  );
 
   it("builds the OPT record with the helper the tests use (sanity of packets.ts)", () => {
     expect(optRecord({ payload: 512, dnssecOk: true })).toEqual([0, 0, 41, 2, 0, 0, 0, 0x80, 0, 0, 0]);

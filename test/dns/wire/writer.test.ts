@@ -27,10 +27,20 @@ function decoded(bytes: Uint8Array): DecodedMessage {
   return m;
 }
 
-const a = (last: number): Rdata => ({ kind: "A", address: `192.0.2.${last}`, bytes: Uint8Array.of(192, 0, 2, last) });
+const a = (last: number): Rdata => ({
+  kind: "A",
+  address: `192.0.2.${last}`,
+  bytes: Uint8Array.of(192, 0, 2, last),
+});
 
 function aSet(name: string, count: number, first = 1): RRset {
-  return { name, type: RRType.A, class: RRClass.IN, ttl: 300, rdata: Array.from({ length: count }, (_, i) => a(first + i)) };
+  return {
+    name,
+    type: RRType.A,
+    class: RRClass.IN,
+    ttl: 300,
+    rdata: Array.from({ length: count }, (_, i) => a(first + i)),
+  };
 }
 
 function txtSet(name: string, bytes: number): RRset {
@@ -44,11 +54,35 @@ function txtSet(name: string, bytes: number): RRset {
 }
 
 describe("ResponseWriter: header", () => {
-  const cases: { name: string; flags: number; aa: boolean; rcode: number; expected: Partial<DecodedMessage> }[] = [
-    { name: "RD echoed, AA set", flags: 0x0100, aa: true, rcode: 0, expected: { qr: true, rd: true, aa: true, ra: false, cd: false, tc: false } },
+  const cases: {
+    name: string;
+    flags: number;
+    aa: boolean;
+    rcode: number;
+    expected: Partial<DecodedMessage>;
+  }[] = [
+    {
+      name: "RD echoed, AA set",
+      flags: 0x0100,
+      aa: true,
+      rcode: 0,
+      expected: { qr: true, rd: true, aa: true, ra: false, cd: false, tc: false },
+    },
     { name: "no RD", flags: 0x0000, aa: true, rcode: 0, expected: { rd: false, aa: true } },
-    { name: "CD echoed, AD and Z cleared", flags: 0x0170, aa: false, rcode: 0, expected: { cd: true, ad: false, aa: false, flags: 0x8110 } },
-    { name: "RA and AA from the query never echoed", flags: 0x0580, aa: false, rcode: 0, expected: { ra: false, aa: false } },
+    {
+      name: "CD echoed, AD and Z cleared",
+      flags: 0x0170,
+      aa: false,
+      rcode: 0,
+      expected: { cd: true, ad: false, aa: false, flags: 0x8110 },
+    },
+    {
+      name: "RA and AA from the query never echoed",
+      flags: 0x0580,
+      aa: false,
+      rcode: 0,
+      expected: { ra: false, aa: false },
+    },
     { name: "NXDOMAIN", flags: 0x0100, aa: true, rcode: Rcode.NXDOMAIN, expected: { rcode: 3 } },
     { name: "REFUSED", flags: 0x0100, aa: false, rcode: Rcode.REFUSED, expected: { rcode: 5, aa: false } },
   ];
@@ -78,14 +112,25 @@ describe("ResponseWriter: header", () => {
     const w = new ResponseWriter();
     w.begin(query({ qname: "Foo.Example.com." }), false);
     w.addRRset(Section.ANSWER, aSet("*.example.com.", 1), "foo.example.com.");
-    expect(decoded(w.finish()).answer[0]).toMatchObject({ name: "foo.example.com.", ownerText: "Foo.Example.com." });
+    expect(decoded(w.finish()).answer[0]).toMatchObject({
+      name: "foo.example.com.",
+      ownerText: "Foo.Example.com.",
+    });
   });
 
   it("keeps sections in order and counts them", () => {
     const w = new ResponseWriter();
     w.begin(query(), false);
     expect(w.addRRset(Section.ANSWER, aSet("www.example.com.", 2))).toBe(AddResult.OK);
-    expect(w.addRRset(Section.AUTHORITY, { name: "example.com.", type: RRType.NS, class: 1, ttl: 9, rdata: [{ kind: "NS", target: "ns1.example.com." }] })).toBe(AddResult.OK);
+    expect(
+      w.addRRset(Section.AUTHORITY, {
+        name: "example.com.",
+        type: RRType.NS,
+        class: 1,
+        ttl: 9,
+        rdata: [{ kind: "NS", target: "ns1.example.com." }],
+      }),
+    ).toBe(AddResult.OK);
     expect(w.addRRset(Section.ADDITIONAL, aSet("ns1.example.com.", 1))).toBe(AddResult.OK);
     expect(w.addRRset(Section.ANSWER, aSet("late.example.com.", 1))).toBe(AddResult.OUT_OF_ORDER);
     const m = decoded(w.finish());
@@ -97,7 +142,13 @@ describe("ResponseWriter: header", () => {
     const w = new ResponseWriter();
     expect(w.addRRset(Section.ANSWER, aSet("a.", 1))).toBe(AddResult.OUT_OF_ORDER);
     w.begin(query(), false);
-    const bad: RRset = { name: "www.example.com.", type: 16, class: 1, ttl: 1, rdata: [{ kind: "TXT", strings: [new Uint8Array(256)] }] };
+    const bad: RRset = {
+      name: "www.example.com.",
+      type: 16,
+      class: 1,
+      ttl: 1,
+      rdata: [{ kind: "TXT", strings: [new Uint8Array(256)] }],
+    };
     expect(w.addRRset(Section.ANSWER, bad)).toBe(AddResult.INVALID);
     expect(w.addRRset(Section.ANSWER, aSet("bad..name.", 1))).toBe(AddResult.INVALID);
     expect(w.addRRset(Section.ANSWER, aSet("www.example.com.", 1))).toBe(AddResult.OK);
@@ -119,7 +170,10 @@ describe("ResponseWriter: header", () => {
   it("writes RRsets past offset 0x3fff (beyond pointer reach) that still decode", () => {
     const w = new ResponseWriter();
     w.begin(query(), true);
-    const big: RRset = { ...txtSet("www.example.com.", 255), rdata: Array.from({ length: 70 }, () => txtSet("x.", 255).rdata[0]!) };
+    const big: RRset = {
+      ...txtSet("www.example.com.", 255),
+      rdata: Array.from({ length: 70 }, () => txtSet("x.", 255).rdata[0]!),
+    };
     expect(w.addRRset(Section.ANSWER, big)).toBe(AddResult.OK);
     expect(w.addRRset(Section.ADDITIONAL, aSet("far.away.example.", 3))).toBe(AddResult.OK);
     expect(w.addRRset(Section.ADDITIONAL, aSet("far.away.example.", 2, 50))).toBe(AddResult.OK);
@@ -217,7 +271,11 @@ describe("ResponseWriter: OPT", () => {
   });
 
   it.each([
-    { name: "DO echoed", spec: { opts: [{ dnssecOk: true, payload: 4096 }] }, opt: { dnssecOk: true, udpPayloadSize: 1232, version: 0, extendedRcode: 0 } },
+    {
+      name: "DO echoed",
+      spec: { opts: [{ dnssecOk: true, payload: 4096 }] },
+      opt: { dnssecOk: true, udpPayloadSize: 1232, version: 0, extendedRcode: 0 },
+    },
     { name: "no DO", spec: { opts: [{ payload: 512 }] }, opt: { dnssecOk: false, udpPayloadSize: 1232 } },
   ])("writes our OPT: $name", ({ spec, opt }) => {
     const w = new ResponseWriter();
@@ -240,7 +298,12 @@ describe("ResponseWriter: OPT", () => {
     const m = decoded(out);
     expect(m.tc).toBe(true);
     expect(m.opt?.nsid).toEqual(Uint8Array.from(Buffer.from("gslb-eu-1")));
-    expect(m.opt?.ecs).toEqual({ family: 1, sourcePrefix: 24, scopePrefix: 0, address: Uint8Array.of(10, 0, 0) });
+    expect(m.opt?.ecs).toEqual({
+      family: 1,
+      sourcePrefix: 24,
+      scopePrefix: 0,
+      address: Uint8Array.of(10, 0, 0),
+    });
   });
 
   it("fills a 512-byte reply right up to the OPT", () => {
@@ -287,11 +350,41 @@ describe("ResponseWriter: OPT", () => {
 
 describe("ResponseWriter: error replies", () => {
   const cases: { name: string; spec: QuerySpec; rcode: number; question: boolean; opt: boolean }[] = [
-    { name: "FORMERR (two OPT) keeps an OPT", spec: { opts: [{}, {}] }, rcode: Rcode.FORMERR, question: true, opt: true },
-    { name: "FORMERR (bad ECS) keeps an OPT", spec: { opts: [{ options: [ecsOption(1, 24, 8, [1, 2, 3])] }] }, rcode: Rcode.FORMERR, question: true, opt: true },
-    { name: "FORMERR (qdcount 2) without OPT or question", spec: { qdcount: 2 }, rcode: Rcode.FORMERR, question: false, opt: false },
-    { name: "NOTIMP with the question", spec: { flags: 0x2100 }, rcode: Rcode.NOTIMP, question: true, opt: false },
-    { name: "BADVERS", spec: { opts: [{ version: 1, dnssecOk: true }] }, rcode: Rcode.BADVERS, question: true, opt: true },
+    {
+      name: "FORMERR (two OPT) keeps an OPT",
+      spec: { opts: [{}, {}] },
+      rcode: Rcode.FORMERR,
+      question: true,
+      opt: true,
+    },
+    {
+      name: "FORMERR (bad ECS) keeps an OPT",
+      spec: { opts: [{ options: [ecsOption(1, 24, 8, [1, 2, 3])] }] },
+      rcode: Rcode.FORMERR,
+      question: true,
+      opt: true,
+    },
+    {
+      name: "FORMERR (qdcount 2) without OPT or question",
+      spec: { qdcount: 2 },
+      rcode: Rcode.FORMERR,
+      question: false,
+      opt: false,
+    },
+    {
+      name: "NOTIMP with the question",
+      spec: { flags: 0x2100 },
+      rcode: Rcode.NOTIMP,
+      question: true,
+      opt: false,
+    },
+    {
+      name: "BADVERS",
+      spec: { opts: [{ version: 1, dnssecOk: true }] },
+      rcode: Rcode.BADVERS,
+      question: true,
+      opt: true,
+    },
   ];
   it.each(cases)("$name", ({ spec, rcode, question, opt }) => {
     const w = new ResponseWriter({ nsid: Buffer.from("n") });

@@ -17,9 +17,17 @@ function answer(query: Buffer): Buffer | undefined {
   response.header.qr = 1;
   response.header.aa = 1;
   if (question.name === "app.test" && question.type === Packet.TYPE.A) {
-    response.answers.push(Object.assign(new Packet.Resource(question.name, Packet.TYPE.A, Packet.CLASS.IN, 60), { address: "192.0.2.10" }));
+    response.answers.push(
+      Object.assign(new Packet.Resource(question.name, Packet.TYPE.A, Packet.CLASS.IN, 60), {
+        address: "192.0.2.10",
+      }),
+    );
   } else if (question.name === "txt.test") {
-    response.answers.push(Object.assign(new Packet.Resource(question.name, Packet.TYPE.TXT, Packet.CLASS.IN, 60), { data: "v=ok" }));
+    response.answers.push(
+      Object.assign(new Packet.Resource(question.name, Packet.TYPE.TXT, Packet.CLASS.IN, 60), {
+        data: "v=ok",
+      }),
+    );
   } else if (question.name !== "app.test") {
     response.header.rcode = 3;
   }
@@ -41,9 +49,21 @@ describe("dns probe", () => {
   it.each([
     { name: "NOERROR expected", check: { name: "app.test" }, outcome: "ok" },
     { name: "answer value matches", check: { name: "app.test", expectAnswer: "192.0.2.10" }, outcome: "ok" },
-    { name: "answer value differs", check: { name: "app.test", expectAnswer: "192.0.2.11" }, outcome: "fail" },
-    { name: "TXT value matches", check: { name: "txt.test", type: "TXT", expectAnswer: "v=ok" }, outcome: "ok" },
-    { name: "NODATA has no answer", check: { name: "app.test", type: "AAAA", expectAnswer: "::1" }, outcome: "fail" },
+    {
+      name: "answer value differs",
+      check: { name: "app.test", expectAnswer: "192.0.2.11" },
+      outcome: "fail",
+    },
+    {
+      name: "TXT value matches",
+      check: { name: "txt.test", type: "TXT", expectAnswer: "v=ok" },
+      outcome: "ok",
+    },
+    {
+      name: "NODATA has no answer",
+      check: { name: "app.test", type: "AAAA", expectAnswer: "::1" },
+      outcome: "fail",
+    },
     { name: "NXDOMAIN when NOERROR expected", check: { name: "missing.test" }, outcome: "fail" },
     { name: "NXDOMAIN expected", check: { name: "missing.test", expectRcode: "NXDOMAIN" }, outcome: "ok" },
     { name: "no reply is a timeout", check: { name: "slow.test", timeout: "200ms" }, outcome: "timeout" },

@@ -13,9 +13,12 @@ describe("parseProbeAddress", () => {
     expect(parseProbeAddress(input)).toEqual(expected);
   });
 
-  it.each(["10.0.0.1:0", "10.0.0.1:70000", "host name", "[zz::1]:80", "a:b:c:g!", ""])("%s is rejected", (input) => {
-    expect(parseProbeAddress(input)).toBeUndefined();
-  });
+  it.each(["10.0.0.1:0", "10.0.0.1:70000", "host name", "[zz::1]:80", "a:b:c:g!", ""])(
+    "%s is rejected",
+    (input) => {
+      expect(parseProbeAddress(input)).toBeUndefined();
+    },
+  );
 
   it.each([
     ["127.0.0.1", 80, "127.0.0.1:80"],

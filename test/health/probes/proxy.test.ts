@@ -23,9 +23,26 @@ function path(doc: unknown, status = 200): string {
 describe("proxy probe", () => {
   it.each([
     { name: "ready", path: path({ ready: true, healthy: 3, total: 4, capacity: 100 }), ok: true, healthy: 3 },
-    { name: "not ready (503)", path: path({ ready: false, healthy: 0, total: 4, capacity: 0 }, 503), ok: false, healthy: 0 },
-    { name: "ready but below minHealthy", path: path({ ready: true, healthy: 1, total: 4 }), minHealthy: 2, ok: false, healthy: 1 },
-    { name: "ready and minHealthy met", path: path({ ready: true, healthy: 2, total: 4 }), minHealthy: 2, ok: true, healthy: 2 },
+    {
+      name: "not ready (503)",
+      path: path({ ready: false, healthy: 0, total: 4, capacity: 0 }, 503),
+      ok: false,
+      healthy: 0,
+    },
+    {
+      name: "ready but below minHealthy",
+      path: path({ ready: true, healthy: 1, total: 4 }),
+      minHealthy: 2,
+      ok: false,
+      healthy: 1,
+    },
+    {
+      name: "ready and minHealthy met",
+      path: path({ ready: true, healthy: 2, total: 4 }),
+      minHealthy: 2,
+      ok: true,
+      healthy: 2,
+    },
     { name: "not JSON", path: path("<html>"), ok: false, healthy: undefined },
     { name: "wrong shape", path: path({ ready: "yes" }), ok: false, healthy: undefined },
   ])("$name", async ({ path: p, minHealthy, ok, healthy }) => {

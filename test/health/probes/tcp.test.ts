@@ -31,12 +31,18 @@ describe("tcp probe", () => {
   });
 
   it("uses the check port when the target has none", async () => {
-    const result = await createTcpProbe({ timeout: 1000, port: openPort }).run({ host: "127.0.0.1" }, new AbortController().signal);
+    const result = await createTcpProbe({ timeout: 1000, port: openPort }).run(
+      { host: "127.0.0.1" },
+      new AbortController().signal,
+    );
     expect(result.ok).toBe(true);
   });
 
   it("fails without any port", async () => {
-    const result = await createTcpProbe({ timeout: 1000, port: undefined }).run({ host: "127.0.0.1" }, new AbortController().signal);
+    const result = await createTcpProbe({ timeout: 1000, port: undefined }).run(
+      { host: "127.0.0.1" },
+      new AbortController().signal,
+    );
     expect(result).toMatchObject({ ok: false, outcome: "error" });
     expect(result.detail).toMatch(/needs a port/);
   });
@@ -44,7 +50,10 @@ describe("tcp probe", () => {
   it("stops when the caller aborts", async () => {
     const controller = new AbortController();
     controller.abort();
-    const result = await createTcpProbe({ timeout: 1000, port: openPort }).run({ host: "127.0.0.1" }, controller.signal);
+    const result = await createTcpProbe({ timeout: 1000, port: openPort }).run(
+      { host: "127.0.0.1" },
+      controller.signal,
+    );
     expect(result.ok).toBe(false);
   });
 });

@@ -35,7 +35,9 @@ function checks(defs: Record<string, CheckInput>): CheckLookup {
 
 /** Threads of this process named gslb-prober (Linux: /proc/self/task/<tid>/comm). */
 function proberThreads(): number {
-  return readdirSync("/proc/self/task").filter((tid) => readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim() === PROBER_THREAD_NAME).length;
+  return readdirSync("/proc/self/task").filter(
+    (tid) => readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim() === PROBER_THREAD_NAME,
+  ).length;
 }
 
 /** The next request the hanging server receives. */
@@ -70,7 +72,11 @@ describe.runIf(existsSync("/proc/self/task"))("probe worker (gslb-prober)", () =
   });
 
   it("with probeThreads 0 runs probes in-process (no worker thread)", async () => {
-    const service = await startHealthService({ probeThreads: 0, healthyRegions: () => [], answersByRegion: () => new Map() });
+    const service = await startHealthService({
+      probeThreads: 0,
+      healthyRegions: () => [],
+      answersByRegion: () => new Map(),
+    });
     try {
       service.setTargets([{ check: "tcp", address: `127.0.0.1:${openPort}` }], tcp);
       await service.firstRound();
@@ -113,12 +119,20 @@ describe.runIf(existsSync("/proc/self/task"))("probe worker (gslb-prober)", () =
       await arrived;
       const first = worker.threadId();
       const crash = quick.run({ host: "crash.invalid", port: 80 }, new AbortController().signal);
-      expect(await inFlight).toMatchObject({ ok: false, outcome: "error", detail: "probe worker exited (code 3)" });
+      expect(await inFlight).toMatchObject({
+        ok: false,
+        outcome: "error",
+        detail: "probe worker exited (code 3)",
+      });
       expect(await crash).toMatchObject({ ok: false, outcome: "error" });
       expect(warnings).toHaveLength(1);
 
-      expect(await quick.run({ host: "127.0.0.1", port: openPort }, new AbortController().signal)).toMatchObject({ ok: true, outcome: "ok" });
-      expect(await quick.run({ host: "127.0.0.1", port: closedPort }, new AbortController().signal)).toMatchObject({ ok: false, outcome: "error" });
+      expect(
+        await quick.run({ host: "127.0.0.1", port: openPort }, new AbortController().signal),
+      ).toMatchObject({ ok: true, outcome: "ok" });
+      expect(
+        await quick.run({ host: "127.0.0.1", port: closedPort }, new AbortController().signal),
+      ).toMatchObject({ ok: false, outcome: "error" });
       expect(worker.threadId()).not.toBe(first);
       expect(warnings).toHaveLength(1);
     } finally {
@@ -129,12 +143,16 @@ describe.runIf(existsSync("/proc/self/task"))("probe worker (gslb-prober)", () =
   it("stop() terminates the thread and later runs fail without one", async () => {
     const worker = new ProbeWorker();
     const probe = worker.factory("tcp", tcp);
-    expect(await probe.run({ host: "127.0.0.1", port: openPort }, new AbortController().signal)).toMatchObject({ ok: true });
+    expect(
+      await probe.run({ host: "127.0.0.1", port: openPort }, new AbortController().signal),
+    ).toMatchObject({ ok: true });
     expect(proberThreads()).toBe(1);
     await worker.stop();
     expect(proberThreads()).toBe(0);
     expect(worker.threadId()).toBeUndefined();
-    expect(await probe.run({ host: "127.0.0.1", port: openPort }, new AbortController().signal)).toMatchObject({ ok: false, outcome: "error", detail: "probe worker stopped" });
+    expect(
+      await probe.run({ host: "127.0.0.1", port: openPort }, new AbortController().signal),
+    ).toMatchObject({ ok: false, outcome: "error", detail: "probe worker stopped" });
   });
 
   it.each([
@@ -146,10 +164,18 @@ describe.runIf(existsSync("/proc/self/task"))("probe worker (gslb-prober)", () =
       open: { kind: "tcp", port: openPort, interval: "1s", timeout: "500ms" },
       closed: { kind: "tcp", port: closedPort, interval: "1s", timeout: "500ms" },
       both: { kind: "composite", mode: "any", checks: ["open", "closed"], interval: "1s", timeout: "500ms" },
-      strict: { kind: "composite", mode: "all", checks: ["open", "closed"], interval: "1s", timeout: "500ms" },
+      strict: {
+        kind: "composite",
+        mode: "all",
+        checks: ["open", "closed"],
+        interval: "1s",
+        timeout: "500ms",
+      },
     });
     try {
-      const result = await worker.factory(check, defs).run({ host: "127.0.0.1" }, new AbortController().signal);
+      const result = await worker
+        .factory(check, defs)
+        .run({ host: "127.0.0.1" }, new AbortController().signal);
       expect(result.ok).toBe(ok);
       expect(result.detail).toMatch(/passed, need/);
     } finally {
@@ -159,7 +185,9 @@ describe.runIf(existsSync("/proc/self/task"))("probe worker (gslb-prober)", () =
 
   it("refuses a composite with an unknown member before anything reaches the worker", () => {
     const worker = new ProbeWorker();
-    const defs = checks({ both: { kind: "composite", checks: ["missing"], interval: "1s", timeout: "500ms" } });
+    const defs = checks({
+      both: { kind: "composite", checks: ["missing"], interval: "1s", timeout: "500ms" },
+    });
     expect(() => worker.factory("both", defs)).toThrow(/unknown check "missing"/);
     expect(worker.threadId()).toBeUndefined();
   });

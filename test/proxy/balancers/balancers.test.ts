@@ -43,7 +43,12 @@ const FOLLOWS_WEIGHTS: ReadonlySet<BalancerName> = new Set([
  * Picks `total` times; every request stays in flight for the next `inFlight` picks (FIFO), so load-aware
  * balancers see real `active` counts, as in a proxy under steady load.
  */
-function simulateShares(name: BalancerName, weights: readonly number[], total: number, inFlight = 6): number[] {
+function simulateShares(
+  name: BalancerName,
+  weights: readonly number[],
+  total: number,
+  inFlight = 6,
+): number[] {
   const balancer = createBalancer(name, { random: seeded(42) });
   const active = weights.map(() => 0);
   const counts = weights.map(() => 0);
@@ -69,7 +74,11 @@ describe.each(BALANCER_NAMES)("balancer %s (shared suite)", (name) => {
 
   it("always returns one of the candidates it was given, without mutating them", () => {
     const balancer = createBalancer(name, { random: seeded(1) });
-    const candidates = Object.freeze([candidate("a", 1), candidate("b", 2), candidate("c", 3, { active: 4 })]);
+    const candidates = Object.freeze([
+      candidate("a", 1),
+      candidate("b", 2),
+      candidate("c", 3, { active: 4 }),
+    ]);
     for (let i = 0; i < 200; i++) {
       expect(candidates).toContain(balancer.pick(candidates, requestNo(i)));
     }
@@ -91,7 +100,9 @@ describe.each(BALANCER_NAMES)("balancer %s (shared suite)", (name) => {
   if (FOLLOWS_WEIGHTS.has(name)) {
     it("gives weights 3:2:1 their shares within 2% over 6,000 picks", () => {
       const shares = simulateShares(name, [3, 2, 1], 6000);
-      [3 / 6, 2 / 6, 1 / 6].forEach((expected, k) => expect(Math.abs(shares[k]! - expected)).toBeLessThan(0.02));
+      [3 / 6, 2 / 6, 1 / 6].forEach((expected, k) =>
+        expect(Math.abs(shares[k]! - expected)).toBeLessThan(0.02),
+      );
     });
     it("does not give equal shares when weights are 3:2:1 (negative half)", () => {
       const shares = simulateShares(name, [3, 2, 1], 6000);
@@ -125,17 +136,83 @@ type SequenceCase = {
 };
 
 const SEQUENCES: readonly SequenceCase[] = [
-  { name: "round-robin", why: "rotation ignores weight", candidates: [candidate("a", 5), candidate("b", 1), candidate("c", 1)], expected: "abcabcabc" },
-  { name: "weighted-round-robin", why: "nginx's documented 5,1,1 sequence", candidates: [candidate("a", 5), candidate("b", 1), candidate("c", 1)], expected: "aabacaaaabacaa" },
-  { name: "weighted-round-robin", why: "slow start halves a's effective weight", candidates: [candidate("a", 2, { effectiveWeight: 1 }), candidate("b", 1)], expected: "abab" },
-  { name: "least-connections", why: "fewest in flight wins", candidates: [candidate("a", 1, { active: 3 }), candidate("b", 1, { active: 1 }), candidate("c", 1, { active: 2 })], expected: "bbbb" },
-  { name: "least-connections", why: "per unit of weight: 4/4 < 2/1", candidates: [candidate("a", 4, { active: 4 }), candidate("b", 1, { active: 2 })], expected: "aaa" },
-  { name: "least-connections", why: "ties rotate", candidates: [candidate("a", 1), candidate("b", 1), candidate("c", 1)], expected: "abcabc" },
-  { name: "least-response-time", why: "the faster upstream wins at equal load", candidates: [candidate("a", 1, { ewmaMs: 40 }), candidate("b", 1, { ewmaMs: 10 })], expected: "bbb" },
-  { name: "least-response-time", why: "a fast but busy upstream loses: (10+1)*(5+1) > (40+1)*(0+1)", candidates: [candidate("a", 1, { ewmaMs: 40 }), candidate("b", 1, { ewmaMs: 10, active: 5 })], expected: "aaa" },
-  { name: "power-of-two", why: "samples (0,1) then (2,0): the less loaded of each pair", random: [0.0, 0.0, 0.9, 0.0], candidates: [candidate("a", 1, { active: 2 }), candidate("b", 1, { active: 1 }), candidate("c", 1, { active: 0 })], expected: "bcbc" },
-  { name: "power-of-two", why: "equal load keeps the first sample", random: [0.5, 0.0], candidates: [candidate("a", 1), candidate("b", 1), candidate("c", 1)], expected: "bbb" },
-  { name: "random", why: "weights 1,2,1 cut [0,4) at 1 and 3", random: [0.1, 0.3, 0.6, 0.8], candidates: [candidate("a", 1), candidate("b", 2), candidate("c", 1)], expected: "abbc" },
+  {
+    name: "round-robin",
+    why: "rotation ignores weight",
+    candidates: [candidate("a", 5), candidate("b", 1), candidate("c", 1)],
+    expected: "abcabcabc",
+  },
+  {
+    name: "weighted-round-robin",
+    why: "nginx's documented 5,1,1 sequence",
+    candidates: [candidate("a", 5), candidate("b", 1), candidate("c", 1)],
+    expected: "aabacaaaabacaa",
+  },
+  {
+    name: "weighted-round-robin",
+    why: "slow start halves a's effective weight",
+    candidates: [candidate("a", 2, { effectiveWeight: 1 }), candidate("b", 1)],
+    expected: "abab",
+  },
+  {
+    name: "least-connections",
+    why: "fewest in flight wins",
+    candidates: [
+      candidate("a", 1, { active: 3 }),
+      candidate("b", 1, { active: 1 }),
+      candidate("c", 1, { active: 2 }),
+    ],
+    expected: "bbbb",
+  },
+  {
+    name: "least-connections",
+    why: "per unit of weight: 4/4 < 2/1",
+    candidates: [candidate("a", 4, { active: 4 }), candidate("b", 1, { active: 2 })],
+    expected: "aaa",
+  },
+  {
+    name: "least-connections",
+    why: "ties rotate",
+    candidates: [candidate("a", 1), candidate("b", 1), candidate("c", 1)],
+    expected: "abcabc",
+  },
+  {
+    name: "least-response-time",
+    why: "the faster upstream wins at equal load",
+    candidates: [candidate("a", 1, { ewmaMs: 40 }), candidate("b", 1, { ewmaMs: 10 })],
+    expected: "bbb",
+  },
+  {
+    name: "least-response-time",
+    why: "a fast but busy upstream loses: (10+1)*(5+1) > (40+1)*(0+1)",
+    candidates: [candidate("a", 1, { ewmaMs: 40 }), candidate("b", 1, { ewmaMs: 10, active: 5 })],
+    expected: "aaa",
+  },
+  {
+    name: "power-of-two",
+    why: "samples (0,1) then (2,0): the less loaded of each pair",
+    random: [0.0, 0.0, 0.9, 0.0],
+    candidates: [
+      candidate("a", 1, { active: 2 }),
+      candidate("b", 1, { active: 1 }),
+      candidate("c", 1, { active: 0 }),
+    ],
+    expected: "bcbc",
+  },
+  {
+    name: "power-of-two",
+    why: "equal load keeps the first sample",
+    random: [0.5, 0.0],
+    candidates: [candidate("a", 1), candidate("b", 1), candidate("c", 1)],
+    expected: "bbb",
+  },
+  {
+    name: "random",
+    why: "weights 1,2,1 cut [0,4) at 1 and 3",
+    random: [0.1, 0.3, 0.6, 0.8],
+    candidates: [candidate("a", 1), candidate("b", 2), candidate("c", 1)],
+    expected: "abbc",
+  },
 ];
 
 describe("exact pick sequences", () => {
@@ -179,7 +256,9 @@ describe("consistent-hash", () => {
     const picks = new Set<string>();
     for (let i = 0; i < 60; i++) picks.add(balancer.pick(all, { clientIp: `192.0.2.${i}`, hashKey: "" })!.id);
     expect(picks.size).toBe(3);
-    expect(balancer.pick(all, { clientIp: "192.0.2.9", hashKey: "" })).toBe(balancer.pick(all, { clientIp: "192.0.2.9", hashKey: "" }));
+    expect(balancer.pick(all, { clientIp: "192.0.2.9", hashKey: "" })).toBe(
+      balancer.pick(all, { clientIp: "192.0.2.9", hashKey: "" }),
+    );
   });
 });
 
@@ -188,7 +267,8 @@ describe("ip-hash", () => {
     const balancer = createBalancer("ip-hash");
     const all = [candidate("a", 1), candidate("b", 1), candidate("c", 1)];
     const first = balancer.pick(all, { clientIp: "198.51.100.1", hashKey: "" });
-    for (const host of [2, 77, 254]) expect(balancer.pick(all, { clientIp: `198.51.100.${host}`, hashKey: "" })).toBe(first);
+    for (const host of [2, 77, 254])
+      expect(balancer.pick(all, { clientIp: `198.51.100.${host}`, hashKey: "" })).toBe(first);
     expect(balancer.pick(all, { clientIp: "::ffff:198.51.100.9", hashKey: "" })).toBe(first);
   });
 });

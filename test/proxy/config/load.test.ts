@@ -28,10 +28,23 @@ describe("a valid configuration", () => {
 
   it("fills nginx/Envoy defaults and converts durations to ms", () => {
     const servers = config.upstreams["app"]!.servers;
-    expect(servers[0]).toEqual({ address: { host: "127.0.0.1", port: 9001 }, weight: 3, backup: false, max_fails: 1, fail_timeout: 10_000, slow_start: 0, tls: undefined });
+    expect(servers[0]).toEqual({
+      address: { host: "127.0.0.1", port: 9001 },
+      weight: 3,
+      backup: false,
+      max_fails: 1,
+      fail_timeout: 10_000,
+      slow_start: 0,
+      tls: undefined,
+    });
     expect(servers[1]!.address).toEqual({ host: "::1", port: 9002 });
     expect(servers[1]!.slow_start).toBe(30_000);
-    expect(config.upstreams["app"]!.outlier).toEqual({ consecutive_errors: 5, base_ejection: 30_000, max_ejection: 300_000, max_ejection_percent: 50 });
+    expect(config.upstreams["app"]!.outlier).toEqual({
+      consecutive_errors: 5,
+      base_ejection: 30_000,
+      max_ejection: 300_000,
+      max_ejection_percent: 50,
+    });
     expect(config.timeouts.client_header).toBe(10_000);
     expect(config.retries.tries).toBe(3);
     expect(config.admin.address).toEqual({ host: "127.0.0.1", port: 9090 });
@@ -65,29 +78,105 @@ describe("a valid configuration", () => {
   });
 
   it("accepts a health check in the tier-1 check syntax", () => {
-    const withCheck = VALID.replace("    balancer: weighted-round-robin\n", "    health_check: { kind: http, path: /healthz, interval: 1s, timeout: 500ms }\n");
+    const withCheck = VALID.replace(
+      "    balancer: weighted-round-robin\n",
+      "    health_check: { kind: http, path: /healthz, interval: 1s, timeout: 500ms }\n",
+    );
     const group = parseProxyConfig(withCheck, "proxy.yaml").upstreams["app"]!;
-    expect(group.health_check).toMatchObject({ kind: "http", path: "/healthz", interval: 1000, timeout: 500, rise: 2, fall: 3 });
+    expect(group.health_check).toMatchObject({
+      kind: "http",
+      path: "/healthz",
+      interval: 1000,
+      timeout: 500,
+      rise: 2,
+      fall: 3,
+    });
   });
 });
 
 type Bad = { readonly why: string; readonly from: string; readonly to: string; readonly expected: string };
 
 const BAD: readonly Bad[] = [
-  { why: "unknown upstream in a route", from: "    upstream: app", to: "    upstream: nope", expected: 'proxy.yaml:6: routes[0].upstream: unknown upstream "nope"' },
-  { why: "weight out of range", from: "weight: 3", to: "weight: 0", expected: "proxy.yaml:12: upstreams.app.servers[0].weight:" },
-  { why: "address without a port", from: "127.0.0.1:9001", to: "127.0.0.1", expected: 'proxy.yaml:11: upstreams.app.servers[0].address: expected HOST:PORT (IPv6 as [::1]:8080), got "127.0.0.1"' },
-  { why: "bad duration", from: "slow_start: 30s", to: "slow_start: soon", expected: 'proxy.yaml:14: upstreams.app.servers[1].slow_start: invalid duration "soon"' },
-  { why: "unknown balancer", from: "balancer: weighted-round-robin", to: "balancer: fastest", expected: "proxy.yaml:9: upstreams.app.balancer:" },
-  { why: "unknown key (typo)", from: "        weight: 3", to: "        wieght: 3", expected: "proxy.yaml:11: upstreams.app.servers[0]: Unrecognized key: \"wieght\"" },
-  { why: "consistent-hash without a hash", from: "balancer: weighted-round-robin", to: "balancer: consistent-hash", expected: "proxy.yaml:9: upstreams.app.balancer: consistent-hash needs a `hash`" },
-  { why: "duplicate server", from: "127.0.0.1:9003", to: "127.0.0.1:9001", expected: "proxy.yaml:15: upstreams.app.servers[2].address: duplicate server 127.0.0.1:9001" },
-  { why: "header timeout longer than the request timeout", from: "listeners:", to: "timeouts: { client_header: 2m }\nlisteners:", expected: "proxy.yaml:1: timeouts.client_header: client_header must not exceed client_request" },
+  {
+    why: "unknown upstream in a route",
+    from: "    upstream: app",
+    to: "    upstream: nope",
+    expected: 'proxy.yaml:6: routes[0].upstream: unknown upstream "nope"',
+  },
+  {
+    why: "weight out of range",
+    from: "weight: 3",
+    to: "weight: 0",
+    expected: "proxy.yaml:12: upstreams.app.servers[0].weight:",
+  },
+  {
+    why: "address without a port",
+    from: "127.0.0.1:9001",
+    to: "127.0.0.1",
+    expected:
+      'proxy.yaml:11: upstreams.app.servers[0].address: expected HOST:PORT (IPv6 as [::1]:8080), got "127.0.0.1"',
+  },
+  {
+    why: "bad duration",
+    from: "slow_start: 30s",
+    to: "slow_start: soon",
+    expected: 'proxy.yaml:14: upstreams.app.servers[1].slow_start: invalid duration "soon"',
+  },
+  {
+    why: "unknown balancer",
+    from: "balancer: weighted-round-robin",
+    to: "balancer: fastest",
+    expected: "proxy.yaml:9: upstreams.app.balancer:",
+  },
+  {
+    why: "unknown key (typo)",
+    from: "        weight: 3",
+    to: "        wieght: 3",
+    expected: 'proxy.yaml:11: upstreams.app.servers[0]: Unrecognized key: "wieght"',
+  },
+  {
+    why: "consistent-hash without a hash",
+    from: "balancer: weighted-round-robin",
+    to: "balancer: consistent-hash",
+    expected: "proxy.yaml:9: upstreams.app.balancer: consistent-hash needs a `hash`",
+  },
+  {
+    why: "duplicate server",
+    from: "127.0.0.1:9003",
+    to: "127.0.0.1:9001",
+    expected: "proxy.yaml:15: upstreams.app.servers[2].address: duplicate server 127.0.0.1:9001",
+  },
+  {
+    why: "header timeout longer than the request timeout",
+    from: "listeners:",
+    to: "timeouts: { client_header: 2m }\nlisteners:",
+    expected: "proxy.yaml:1: timeouts.client_header: client_header must not exceed client_request",
+  },
   { why: "YAML syntax", from: "routes:", to: "routes: [", expected: "proxy.yaml:4: (root): YAML:" },
-  { why: "sticky cookie name that is not a token", from: "    upstream: app\n", to: "    upstream: app\n    sticky: { cookie: \"a b\" }\n", expected: "proxy.yaml:7: routes[0].sticky.cookie: a cookie name is a token" },
-  { why: "upstream tls with an unknown key", from: "        weight: 3\n", to: "        weight: 3\n        tls: { verfy: false }\n", expected: "proxy.yaml:13: upstreams.app.servers[0].tls" },
-  { why: "upstream CA file that does not exist", from: "        weight: 3\n", to: "        weight: 3\n        tls: { ca: /nonexistent/ca.pem }\n", expected: "proxy.yaml:13: upstreams.app.servers[0].tls.ca: cannot read:" },
-  { why: "TLS files that do not exist", from: "  - address: 127.0.0.1:8080", to: "  - address: 127.0.0.1:8443\n    tls: { cert: /nonexistent/c.pem, key: /nonexistent/k.pem }", expected: "proxy.yaml:3: listeners[0].tls.cert: cannot read:" },
+  {
+    why: "sticky cookie name that is not a token",
+    from: "    upstream: app\n",
+    to: '    upstream: app\n    sticky: { cookie: "a b" }\n',
+    expected: "proxy.yaml:7: routes[0].sticky.cookie: a cookie name is a token",
+  },
+  {
+    why: "upstream tls with an unknown key",
+    from: "        weight: 3\n",
+    to: "        weight: 3\n        tls: { verfy: false }\n",
+    expected: "proxy.yaml:13: upstreams.app.servers[0].tls",
+  },
+  {
+    why: "upstream CA file that does not exist",
+    from: "        weight: 3\n",
+    to: "        weight: 3\n        tls: { ca: /nonexistent/ca.pem }\n",
+    expected: "proxy.yaml:13: upstreams.app.servers[0].tls.ca: cannot read:",
+  },
+  {
+    why: "TLS files that do not exist",
+    from: "  - address: 127.0.0.1:8080",
+    to: "  - address: 127.0.0.1:8443\n    tls: { cert: /nonexistent/c.pem, key: /nonexistent/k.pem }",
+    expected: "proxy.yaml:3: listeners[0].tls.cert: cannot read:",
+  },
 ];
 
 describe("an invalid configuration", () => {
@@ -113,7 +202,10 @@ describe("an invalid configuration", () => {
     } catch (e) {
       expect((e as InputError).problems.length).toBeGreaterThanOrEqual(1);
     }
-    const semantic = VALID.replace("    upstream: app", "    upstream: nope").replace("127.0.0.1:9003", "127.0.0.1:9001");
+    const semantic = VALID.replace("    upstream: app", "    upstream: nope").replace(
+      "127.0.0.1:9003",
+      "127.0.0.1:9001",
+    );
     expect(() => parseProxyConfig(semantic, "proxy.yaml")).toThrow(/unknown upstream[\s\S]*duplicate server/);
   });
 });
@@ -125,14 +217,22 @@ describe("loadProxyConfig", () => {
   it("reads the file and resolves TLS paths relative to it", async () => {
     writeFileSync(join(dir, "c.pem"), "CERT");
     writeFileSync(join(dir, "k.pem"), "KEY");
-    writeFileSync(join(dir, "proxy.yaml"), VALID.replace("  - address: 127.0.0.1:8080", "  - address: 127.0.0.1:8443\n    tls: { cert: c.pem, key: k.pem }"));
+    writeFileSync(
+      join(dir, "proxy.yaml"),
+      VALID.replace(
+        "  - address: 127.0.0.1:8080",
+        "  - address: 127.0.0.1:8443\n    tls: { cert: c.pem, key: k.pem }",
+      ),
+    );
     const config = await loadProxyConfig(join(dir, "proxy.yaml"));
     expect(config.listenerTls[0]?.cert.toString()).toBe("CERT");
     expect(config.listenerTls[0]?.key.toString()).toBe("KEY");
   });
 
   it("names a missing file", async () => {
-    await expect(loadProxyConfig(join(dir, "missing.yaml"))).rejects.toThrow(/missing\.yaml:0: \(root\): cannot read/);
+    await expect(loadProxyConfig(join(dir, "missing.yaml"))).rejects.toThrow(
+      /missing\.yaml:0: \(root\): cannot read/,
+    );
   });
 });
 
