@@ -93,7 +93,12 @@ function serveConnection(
     port: socket.remotePort ?? 0,
     family: socket.remoteFamily === "IPv6" ? 6 : 4,
   };
+  /** Received bytes from a message boundary on, joined; `parts` are later chunks not joined yet. */
   let pending: Buffer = EMPTY;
+  const parts: Buffer[] = [];
+  let buffered = 0;
+  /** Bytes `pending` must hold before the next step can be taken: a length prefix, then its message. */
+  let wanted = 2;
   let answered = 0;
   let waitingForDrain = false;
   let deadline: NodeJS.Timeout | null = null;
@@ -136,6 +141,8 @@ function serveConnection(
       }
     }
     pending = offset === pending.length ? EMPTY : pending.subarray(offset);
+    buffered = pending.length;
+    wanted = pending.length < 2 ? 2 : 2 + pending.readUInt16BE(0);
     // The deadline runs from a message's first byte: restart it only when a message was completed.
     if (waitingForDrain || offset > 0 || pending.length === 0) clearDeadline();
     if (!waitingForDrain && pending.length > 0) armDeadline();
@@ -149,14 +156,29 @@ function serveConnection(
     // ECONNRESET and friends: the close handler cleans up.
   });
   socket.on("close", clearDeadline);
+  /** Joins the chunks once: copying `pending` on every chunk is quadratic in a trickled 64 KiB message. */
+  const join = (): void => {
+    if (parts.length === 0) return;
+    pending =
+      pending.length === 0 && parts.length === 1 ? parts[0]! : Buffer.concat([pending, ...parts], buffered);
+    parts.length = 0;
+  };
+
   socket.on("drain", () => {
     if (!waitingForDrain) return;
     waitingForDrain = false;
     socket.resume();
+    join();
     answerPending();
   });
   socket.on("data", (chunk: Buffer) => {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    parts.push(chunk);
+    buffered += chunk.length;
+    if (buffered < wanted) {
+      if (!waitingForDrain) armDeadline();
+      return;
+    }
+    join();
     answerPending();
   });
 }
