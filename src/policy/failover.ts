@@ -15,9 +15,9 @@ export class FailoverPolicy implements Policy {
   }
 
   resolve(ctx: ResolveContext): Resolution {
-    const { index, resolution } = firstAvailable(this.name, this.chain, ctx);
-    if (index === -1) return allDown(this.common, ctx, 0, () => resolution);
+    const { index, resolution, scope } = firstAvailable(this.name, this.chain, ctx);
+    if (index === -1) return allDown(this.common, ctx, scope, () => resolution);
     const state = index === 0 && resolution.state === "healthy" ? "healthy" : "degraded";
-    return adopt(this.common, ctx, resolution, state, 0);
+    return adopt(this.common, ctx, resolution, state, scope);
   }
 }

@@ -92,7 +92,9 @@ export class GeoPolicy implements Policy {
       matched: rule.label,
       members: rule.order.map((m) => m.name).join(", "),
     });
-    const { index, resolution } = firstAvailable(this.name, rule.order, ctx);
+    const walked = firstAvailable(this.name, rule.order, ctx);
+    const { index, resolution } = walked;
+    scope = Math.max(scope, walked.scope);
     if (index === -1) return allDown(this.common, ctx, scope, () => resolution);
     const state = index === 0 && resolution.state === "healthy" ? "healthy" : "degraded";
     return adopt(this.common, ctx, resolution, state, scope);

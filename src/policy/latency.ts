@@ -55,7 +55,7 @@ export class LatencyPolicy implements Policy {
 
   resolve(ctx: ResolveContext): Resolution {
     const geo = ctx.geo();
-    const scope = geo.prefixLength;
+    let scope = geo.prefixLength;
     const estimates = this.estimate(geo.info, ctx);
     const order = byEstimate(estimates);
     let best = Infinity;
@@ -69,6 +69,8 @@ export class LatencyPolicy implements Policy {
       const region = this.regions[index]!;
       ctx.trace?.add(this.name, "member", { member: region.member.name, region: region.name, position: i });
       const resolution = region.member.resolve(ctx);
+      // A skipped member's all-down state may itself depend on the client (a geo member): keep its scope.
+      scope = Math.max(scope, resolution.ecsScopePrefix);
       firstResolution ??= resolution;
       if (resolution.state === "all-down") {
         if (i === 0) firstDown = true;

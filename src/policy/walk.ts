@@ -5,6 +5,11 @@ export interface Walked {
   readonly index: number;
   /** The answering member's resolution; when all are down, the first member's (its own all-down answer). */
   readonly resolution: Resolution;
+  /**
+   * The widest ECS scope of every member resolved, skipped ones included: whether a member was all-down can
+   * itself depend on the client (a geo member), so the answer depends on what each of them depended on.
+   */
+  readonly scope: number;
 }
 
 /**
@@ -14,13 +19,15 @@ export interface Walked {
  */
 export function firstAvailable(owner: string, members: readonly Policy[], ctx: ResolveContext): Walked {
   let first: Resolution | null = null;
+  let scope = 0;
   for (let i = 0; i < members.length; i++) {
     const member = members[i]!;
     ctx.trace?.add(owner, "member", { member: member.name, position: i });
     const resolution = member.resolve(ctx);
-    if (resolution.state !== "all-down") return { index: i, resolution };
+    scope = Math.max(scope, resolution.ecsScopePrefix);
+    if (resolution.state !== "all-down") return { index: i, resolution, scope };
     first ??= resolution;
     ctx.trace?.add(owner, "fallback", { from: member.name, reason: "all targets down" });
   }
-  return { index: -1, resolution: first! };
+  return { index: -1, resolution: first!, scope };
 }
