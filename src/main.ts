@@ -286,6 +286,9 @@ function logZoneEvent(log: Logger, event: ZoneEvent): void {
     case "removed":
       log.info({ file: event.file, zone: event.zone }, "zone removed");
       return;
+    case "cleared":
+      log.info({ file: event.file }, "zone file rejection cleared (the file is gone or readable again)");
+      return;
     case "rejected":
       log.error(
         {

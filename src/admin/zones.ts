@@ -30,7 +30,7 @@ export class ZoneMetrics {
   }
 
   record(event: ZoneEvent): void {
-    this.loads.inc({ result: event.type });
+    if (event.type !== "cleared") this.loads.inc({ result: event.type });
     if (event.type === "rejected") {
       this.rejectedFiles.set({ file: event.file }, 1);
     } else {

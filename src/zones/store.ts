@@ -21,7 +21,9 @@ export type ZoneEvent =
       /** True when the file's last good version keeps serving. */
       readonly servingPrevious: boolean;
     }
-  | { readonly type: "removed"; readonly file: string; readonly zone: Name };
+  | { readonly type: "removed"; readonly file: string; readonly zone: Name }
+  /** A rejection that no longer stands though nothing loaded: the file is gone, or the directory readable again. */
+  | { readonly type: "cleared"; readonly file: string };
 
 export interface ReloadReport {
   /** Zones served after the reload. */
@@ -107,6 +109,7 @@ export class ZoneStore {
     const listing = await listZoneFiles(this.path);
     if (listing.problems.length > 0) {
       this.#problems = listing.problems;
+      this.#rejected = new Set([...this.#rejected, this.path]);
       this.#onEvent({ type: "rejected", file: this.path, problems: listing.problems, servingPrevious: true });
       return { zones: this.#good.size, problems: listing.problems, changed: false };
     }
@@ -196,8 +199,14 @@ export class ZoneStore {
   #announceRecovered(accepted: ReadonlyMap<string, GoodFile>, problems: readonly Problem[]): void {
     const rejectedNow = new Set(problems.map((p) => p.file));
     for (const file of this.#rejected) {
+      if (rejectedNow.has(file)) continue;
       const good = accepted.get(file);
-      if (rejectedNow.has(file) || good === undefined || this.#good.get(file) !== good) continue;
+      if (good === undefined) {
+        // Deleted while rejected (a file never served gets no "removed"), or the listing works again.
+        if (!this.#good.has(file)) this.#onEvent({ type: "cleared", file });
+        continue;
+      }
+      if (this.#good.get(file) !== good) continue;
       this.#onEvent({ type: "loaded", file, zone: good.zone.origin, serial: serialOf(good.zone) });
     }
     this.#rejected = rejectedNow;

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdtemp, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -108,6 +108,39 @@ describe("ZoneStore", () => {
     events.length = 0;
     await store.reload();
     expect(events).toEqual([]);
+  });
+
+  // Regression: a rejection with nothing to load afterwards (a bad new file deleted, the zone directory
+  // unreadable for a moment) was never withdrawn: gslb_zone_file_rejected stayed 1 for good.
+  it.each([
+    {
+      what: "a rejected new file that is deleted",
+      path: (d: string): string => join(d, "example.net.yaml"),
+      break: (d: string) => writeFile(join(d, "example.net.yaml"), zoneText("example.net.", "192.0.2.999")),
+      repair: (d: string) => unlink(join(d, "example.net.yaml")),
+    },
+    {
+      what: "a zone directory that is briefly missing",
+      path: (d: string): string => d,
+      break: (d: string) => rename(d, `${d}.away`),
+      repair: (d: string) => rename(`${d}.away`, d),
+    },
+  ])("$what: its rejection is cleared once it no longer stands", async (c) => {
+    await writeFile(join(dir, "example.com.yaml"), zoneText("example.com.", "192.0.2.1"));
+    const events: ZoneEvent[] = [];
+    const { store } = await ZoneStore.open(dir, { onEvent: (e) => events.push(e) });
+    events.length = 0;
+    await c.break(dir);
+    expect((await store.reload()).problems.map((p) => p.file)).toEqual([c.path(dir)]);
+    expect(events.map((e) => `${e.type} ${e.file}`)).toEqual([`rejected ${c.path(dir)}`]);
+    events.length = 0;
+    await c.repair(dir);
+    expect(await store.reload()).toEqual({ zones: 1, problems: [], changed: false });
+    expect(events).toEqual([{ type: "cleared", file: c.path(dir) }]);
+    events.length = 0;
+    await store.reload();
+    expect(events).toEqual([]);
+    expect(wwwAddress(store, "example.com.")).toBe("192.0.2.1");
   });
 
   it("does not rebuild when nothing changed", async () => {
