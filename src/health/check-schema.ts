@@ -33,6 +33,9 @@ export const durationSchema = z.union([z.number().nonnegative(), z.string()]).tr
   return ms;
 });
 
+/** Probe intervals and timeouts: 0 would probe back to back, or switch the TCP socket timeout off. */
+const positiveDurationSchema = durationSchema.pipe(z.number().positive("must be longer than 0 ms"));
+
 const port = z.number().int().min(1).max(65535);
 
 /** One status or an inclusive range: `200`, `"204"`, `"200-399"`. Parsed to [low, high]. */
@@ -63,8 +66,8 @@ const regexSchema = z.string().transform((source, ctx) => {
 
 /** Fields every check has. `jitter` is a fraction of the interval: 0.1 spreads runs over interval ± 10 %. */
 const common = {
-  interval: durationSchema.default(10_000),
-  timeout: durationSchema.default(5_000),
+  interval: positiveDurationSchema.default(10_000),
+  timeout: positiveDurationSchema.default(5_000),
   rise: z.number().int().min(1).max(100).default(2),
   fall: z.number().int().min(1).max(100).default(3),
   jitter: z.number().min(0).max(0.5).default(0.1),
@@ -91,7 +94,7 @@ export const httpCheckSchema = z.strictObject({
   /** Verify the server certificate (https). Off for self-signed backends. */
   tlsVerify: z.boolean().default(true),
   /** TCP+TLS connect timeout; default: the check's timeout. */
-  connectTimeout: durationSchema.optional(),
+  connectTimeout: positiveDurationSchema.optional(),
 });
 
 export const tcpCheckSchema = z.strictObject({
