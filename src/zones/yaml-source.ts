@@ -2,7 +2,7 @@
  * A parsed YAML document that can say on which line a value (or key) lives, so every problem is reported as
  * `file:line: path: reason` with the real line.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import type { Document, Node } from "yaml";
 import type { Problem } from "../errors.ts";
 
@@ -27,12 +27,32 @@ export function parseYaml(text: string, file: string): YamlSource {
     path: "",
     reason: `YAML: ${error.message.split("\n")[0]!}`,
   }));
+  if (syntaxProblems.length === 0) syntaxProblems.push(...keyProblems(doc, file, lineAt));
   return {
     file,
     value: syntaxProblems.length === 0 ? doc.toJS() : undefined,
     syntaxProblems,
     lineOf: (path, onKey = false) => lineAt(offsetOf(doc, path, onKey)),
   };
+}
+
+/**
+ * Keys that would not survive as written: a list or mapping as a key is stringified (a zone owner named
+ * "[ a, b ]"), and "__proto__" is dropped by the schema's records (a silently missing name).
+ */
+function keyProblems(doc: Document, file: string, lineAt: (offset: number) => number): Problem[] {
+  const problems: Problem[] = [];
+  visit(doc, {
+    Pair(_, pair, ancestors) {
+      const key: unknown = pair.key;
+      const line = lineAt(rangeStart(key) ?? rangeStart(pair.value) ?? 0);
+      const path = formatPath(ancestors.filter(isPair).map((p) => (isScalar(p.key) ? String(p.key.value) : "?")));
+      if (!isScalar(key)) problems.push({ file, line, path, reason: "YAML: a key must be a plain value" });
+      else if (String(key.value) === "__proto__")
+        problems.push({ file, line, path, reason: 'YAML: "__proto__" cannot be used as a key' });
+    },
+  });
+  return problems;
 }
 
 function offsetOf(doc: Document, path: readonly PathSegment[], onKey: boolean): number {

@@ -163,3 +163,17 @@ describe("invalid zones: every problem with its file and line", () => {
     expect(problems(HEAD, "zones/example.com.yml")).toEqual([]);
   });
 });
+
+// Regression: an owner named "__proto__" was dropped by the schema (check said ok, the name answered
+// NXDOMAIN), and a list used as a key became the owner "[ a, b ]" with only a warning on stderr.
+describe("keys that would not survive as written are problems, not silently changed", () => {
+  it.each([
+    ["an owner named __proto__", `  __proto__: { A: 192.0.2.1 }\n`, [`${FILE}:9: records: YAML: "__proto__" cannot be used as a key`]],
+    ["a record type named __proto__", `  www:\n    __proto__: 192.0.2.1\n`, [`${FILE}:10: records.www: YAML: "__proto__" cannot be used as a key`]],
+    ["a list as an owner", `  ? [a, b]\n  : { A: 192.0.2.1 }\n`, [`${FILE}:9: records: YAML: a key must be a plain value`]],
+    ["a mapping as a record type", `  www:\n    ? { A: 1 }\n    : 192.0.2.1\n`, [`${FILE}:10: records.www: YAML: a key must be a plain value`]],
+    ["an owner that merely contains proto", `  __proto__x: { A: 192.0.2.1 }\n`, []],
+  ])("%s", (_what, records, expected) => {
+    expect(problems(HEAD + records)).toEqual(expected);
+  });
+});
