@@ -14,7 +14,7 @@ import { HealthMetrics } from "./metrics.ts";
 import { OverrideStore } from "./overrides.ts";
 import type { CheckLookup } from "./probes/registry.ts";
 import { Scheduler, type HealthTargetSpec, type ProbeFactory } from "./scheduler.ts";
-import { EMPTY_STATE, readStateFile, StateFile } from "./state-file.ts";
+import { EMPTY_STATE, readStateFileOrSetAside, StateFile } from "./state-file.ts";
 import type { HealthView } from "./table.ts";
 import type { Timers } from "./timers.ts";
 import { ProbeWorker } from "./worker/client.ts";
@@ -59,7 +59,15 @@ export interface HealthService {
 
 export async function startHealthService(options: HealthServiceOptions): Promise<HealthService> {
   const onError = (error: unknown): void => options.logger?.warn({ err: error }, "health persistence failed");
-  const saved = options.stateFile === undefined ? EMPTY_STATE : await readStateFile(options.stateFile);
+  const saved =
+    options.stateFile === undefined
+      ? EMPTY_STATE
+      : await readStateFileOrSetAside(options.stateFile, (err, movedTo) =>
+          options.logger?.error(
+            { err, movedTo },
+            "health state file unreadable: moved aside, starting from an empty state",
+          ),
+        );
   const stateFile =
     options.stateFile === undefined
       ? undefined

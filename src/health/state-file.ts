@@ -3,7 +3,7 @@
  * outage nor lifts an operator's override. Written atomically (tmp + rename), one write at a time; a
  * burst of changes while a write is in flight collapses into one more write.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
 import { ErrorCodes, GslbError } from "../errors.ts";
@@ -125,9 +125,42 @@ export class StateFile {
   }
 }
 
+/** tmp file, fsync, rename, fsync the directory: after a crash the file is the old or the new one, never empty. */
 export async function writeAtomically(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text, "utf8");
+  const file = await open(tmp, "w");
+  try {
+    await file.writeFile(text, "utf8");
+    await file.sync();
+  } finally {
+    await file.close();
+  }
   await rename(tmp, path);
+  const directory = await open(dirname(path), "r");
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
+}
+
+/**
+ * Reads the state file; an unreadable or corrupt one is moved aside (`<file>.corrupt-<ms>`) and the server starts
+ * from an empty state: a damaged file must not keep the DNS server down. `onCorrupt` reports it.
+ */
+export async function readStateFileOrSetAside(
+  path: string,
+  onCorrupt: (error: GslbError, movedTo: string) => void,
+  now: () => number = Date.now,
+): Promise<HealthState> {
+  try {
+    return await readStateFile(path);
+  } catch (error) {
+    if (!(error instanceof GslbError)) throw error;
+    const movedTo = `${path}.corrupt-${now()}`;
+    await rename(path, movedTo).catch(() => undefined);
+    onCorrupt(error, movedTo);
+    return EMPTY_STATE;
+  }
 }
