@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import type { Command } from "../cli.ts";
 import { parseServeOptions } from "../config/serve-options.ts";
 import { createLogger } from "../log.ts";
-import { startServer } from "../main.ts";
+import { startServer, type RunningServer } from "../main.ts";
 
 const USAGE = `Usage: gslb serve [options]
 
@@ -73,15 +73,24 @@ export const serveCommand: Command = {
       }),
     );
     const log = createLogger(options.logLevel);
-    const server = await startServer(options, log);
-    process.on("SIGHUP", () => {
+    // Installed before start-up (which may wait for the first health round): SIGHUP must never kill the server.
+    let server: RunningServer | null = null;
+    let reloadAfterStart = false;
+    const reload = (running: RunningServer): void => {
       log.info("SIGHUP: reloading zones");
-      server.reload().catch((err: unknown) => log.error({ err }, "reload failed"));
+      running.reload().catch((err: unknown) => log.error({ err }, "reload failed"));
+    };
+    process.on("SIGHUP", () => {
+      if (server === null) reloadAfterStart = true;
+      else reload(server);
     });
+    const started = await startServer(options, log);
+    server = started;
+    if (reloadAfterStart) reload(started);
     await new Promise<void>((resolve) => {
       const stop = (signal: string): void => {
         log.info({ signal }, "shutting down");
-        server.close().then(resolve, resolve);
+        started.close().then(resolve, resolve);
       };
       process.once("SIGINT", () => stop("SIGINT"));
       process.once("SIGTERM", () => stop("SIGTERM"));
