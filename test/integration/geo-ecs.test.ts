@@ -3,10 +3,9 @@
  * region the zone says, with the ECS scope = the GeoIP network prefix (≤ the source prefix), and agrees with
  * `gslb explain` for the same client.
  */
-import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GEO_ZONE, spawnServer, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { GEO_ZONE, spawnServer, spawnZoneServer, type ServerProcess } from "./helpers.ts";
 import { runGslb } from "../helpers/gslb-cli.ts";
 import { dig } from "../helpers/dig.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
@@ -17,18 +16,7 @@ const geoip = join(dir.path, "geo.mmdb");
 let server: ServerProcess;
 
 beforeAll(async () => {
-  mkdirSync(zones);
-  writeFileSync(join(zones, "gslb.test.yaml"), GEO_ZONE);
-  writeGeoFixture(geoip);
-  server = await spawnServer([
-    "--zones",
-    zones,
-    "--geoip",
-    geoip,
-    "--state-dir",
-    join(dir.path, "state"),
-    "--no-watch",
-  ]);
+  server = await spawnZoneServer(dir.path, "gslb.test.yaml", GEO_ZONE);
 }, 15_000);
 afterAll(async () => {
   await server?.stop();

@@ -3,11 +3,9 @@
  * with fall 3 and rise 2. Killing the primary changes the DNS answer within 4 s; restoring it brings the
  * answer back after the rise threshold; a flapping backend does not make the answer flap.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBackend, type Backend } from "./backends.ts";
-import { answerOf, spawnServer, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { answerOf, spawnZoneServer, waitUntil, type ServerProcess } from "./helpers.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 export function healthZone(ports: Readonly<Record<string, number>>): string {
@@ -45,21 +43,8 @@ const EU = { subnet: "81.2.69.0/24" };
 beforeAll(async () => {
   for (const name of ["primary", "secondary", "eu", "na"]) backends[name] = await startBackend();
   backends["flappy"] = await startBackend("flap");
-  const zones = join(dir.path, "zones");
-  mkdirSync(zones);
   const ports = Object.fromEntries(Object.entries(backends).map(([k, b]) => [k, b.port]));
-  writeFileSync(join(zones, "health.test.yaml"), healthZone(ports));
-  const geoip = join(dir.path, "geo.mmdb");
-  writeGeoFixture(geoip);
-  server = await spawnServer([
-    "--zones",
-    zones,
-    "--geoip",
-    geoip,
-    "--state-dir",
-    join(dir.path, "state"),
-    "--no-watch",
-  ]);
+  server = await spawnZoneServer(dir.path, "health.test.yaml", healthZone(ports));
 }, 15_000);
 afterAll(async () => {
   await server?.stop();

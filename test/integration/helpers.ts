@@ -5,7 +5,8 @@
  */
 import { spawn } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { decodeMessage, type DecodedMessage } from "../../src/dns/wire/message.ts";
 import { CLI, ROOT } from "../helpers/gslb-cli.ts";
 import { writeMmdb } from "../helpers/mmdb-writer.ts";
@@ -257,3 +258,16 @@ policies:
     default: other
     ttl: { healthy: 300 }
 `;
+
+/**
+ * Serves one zone file from `<dir>/zones` with the generated GeoIP fixture (`<dir>/geo.mmdb`), its state under
+ * `<dir>/state`, no file watching: the common start of the integration tests.
+ */
+export async function spawnZoneServer(dir: string, file: string, text: string): Promise<ServerProcess> {
+  const zones = join(dir, "zones");
+  mkdirSync(zones, { recursive: true });
+  writeFileSync(join(zones, file), text);
+  const geoip = join(dir, "geo.mmdb");
+  writeGeoFixture(geoip);
+  return spawnServer(["--zones", zones, "--geoip", geoip, "--state-dir", join(dir, "state"), "--no-watch"]);
+}

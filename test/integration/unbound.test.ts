@@ -4,12 +4,12 @@
  * cache, keyed by the scope gslb returns, never hands one region's answer to a client of another region.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../helpers/free-port.ts";
 import { stopChild } from "../helpers/processes.ts";
-import { GEO_ZONE, spawnServer, waitUntil, writeGeoFixture, type ServerProcess } from "./helpers.ts";
+import { GEO_ZONE, spawnZoneServer, waitUntil, type ServerProcess } from "./helpers.ts";
 import { dig } from "../helpers/dig.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
@@ -53,20 +53,7 @@ remote-control:
 }
 
 beforeAll(async () => {
-  const zones = join(dir.path, "zones");
-  mkdirSync(zones);
-  writeFileSync(join(zones, "gslb.test.yaml"), GEO_ZONE);
-  const geoip = join(dir.path, "geo.mmdb");
-  writeGeoFixture(geoip);
-  server = await spawnServer([
-    "--zones",
-    zones,
-    "--geoip",
-    geoip,
-    "--state-dir",
-    join(dir.path, "state"),
-    "--no-watch",
-  ]);
+  server = await spawnZoneServer(dir.path, "gslb.test.yaml", GEO_ZONE);
   unboundPort = await freePort();
   const conf = join(dir.path, "unbound.conf");
   writeFileSync(conf, unboundConfig(unboundPort, server.dnsPort));
