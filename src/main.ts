@@ -24,7 +24,7 @@ import { GeoReader } from "./geo/reader.ts";
 import { mountRoutes } from "./health/admin-routes.ts";
 import { loadDrills } from "./health/drill-schema.ts";
 import { startHealthService, type HealthService } from "./health/service.ts";
-import { healthTargetsOf, healthyRegions } from "./zones/health-targets.ts";
+import { healthTargetsOf, healthyRegions, overrideSubjects } from "./zones/health-targets.ts";
 import type { Logger } from "./log.ts";
 
 export interface RunningServer {
@@ -226,6 +226,7 @@ async function startHealth(
     registry,
     logger: log,
     healthyRegions: () => healthyRegions(store.zones(), service.getCurrent()),
+    knownSubjects: () => overrideSubjects(store.zones()),
     answersByRegion: () => policyStats.answersByRegion(),
   });
   return service;

@@ -2,7 +2,8 @@
  * Admin API handlers of the health subsystem, for the coordinator to mount on the AdminApi:
  *
  *   GET    /overrides                       → 200 { overrides }
- *   POST   /overrides   { scope, name, state, reason, for?, by? } → 201 { override } | 400 { error, issues }
+ *   POST   /overrides   { scope, name, state, reason, for?, by?, force? }
+ *                                               → 201 { override } | 400 { error, issues } | 404 { error, known }
  *   DELETE /overrides?id=ID | ?scope=S&name=N                     → 200 { cleared } | 404 | 400
  *   GET    /drills                          → 200 { drills }   (see drills.ts)
  *   POST   /drills/run  { name, by? }       → 202 { run } | 404 | 409
@@ -32,22 +33,54 @@ export function mountRoutes(
   }
 }
 
-export function overrideRoutes(store: OverrideStore): HealthRoute[] {
+/** What an override may name: health target keys (`check@address`) and region (pool) names. */
+export interface KnownSubjects {
+  readonly targets: ReadonlySet<string>;
+  readonly regions: ReadonlySet<string>;
+}
+
+/** At most this many known names are listed when an override names an unknown one. */
+const KNOWN_LISTED = 20;
+
+export function overrideRoutes(store: OverrideStore, known?: () => KnownSubjects): HealthRoute[] {
   return [
     {
       method: "GET",
       path: "/overrides",
       handler: () => ({ status: 200, body: { overrides: store.list() } }),
     },
-    { method: "POST", path: "/overrides", handler: (req) => addOverride(store, req.body) },
+    { method: "POST", path: "/overrides", handler: (req) => addOverride(store, req.body, known) },
     { method: "DELETE", path: "/overrides", handler: (req) => removeOverride(store, req.query, req.body) },
   ];
 }
 
-function addOverride(store: OverrideStore, body: unknown): AdminResponse {
+function addOverride(
+  store: OverrideStore,
+  body: unknown,
+  known: (() => KnownSubjects) | undefined,
+): AdminResponse {
   const parsed = overrideRequestSchema.safeParse(body);
   if (!parsed.success) return invalid(parsed.error);
+  const { scope, name, force } = parsed.data;
+  // A typo during an incident would be stored, audited and have no effect at all: refuse it instead.
+  if (known !== undefined && force !== true) {
+    const names = scope === "target" ? known().targets : known().regions;
+    if (!names.has(name)) return unknownSubject(scope, name, names);
+  }
   return { status: 201, body: { override: store.set(parsed.data) } };
+}
+
+function unknownSubject(scope: "target" | "region", name: string, names: ReadonlySet<string>): AdminResponse {
+  const sorted = [...names].sort();
+  const what = scope === "target" ? "health target (check@address)" : "region (pool)";
+  return {
+    status: 404,
+    body: {
+      error: `no ${what} named "${name}" in the zones served; set force to store it anyway`,
+      known: sorted.slice(0, KNOWN_LISTED),
+      ...(sorted.length > KNOWN_LISTED ? { more: sorted.length - KNOWN_LISTED } : {}),
+    },
+  };
 }
 
 const clearSchema = z.union([

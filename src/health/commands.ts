@@ -19,12 +19,13 @@ const processIo: CommandIo = {
 };
 
 export const OVERRIDE_HELP = `Usage:
-  gslb override set (target KEY | region NAME) (up|down|draining) --reason TEXT [--for 30m] [--by NAME]
+  gslb override set (target KEY | region NAME) (up|down|draining) --reason TEXT [--for 30m] [--by NAME] [--force]
   gslb override clear (ID | target KEY | region NAME)
   gslb override list [--json]
 
   KEY is a health target key, check@probe-address (e.g. web@10.0.0.1:80).
   --for    expiry as a duration (30s, 15m, 2h); without it the override stays until cleared.
+  --force  store it even though no zone served has that target or region (it is refused otherwise).
 Options:
   --admin ADDR:PORT   admin API (default GSLB_ADMIN or 127.0.0.1:8053)
   --token TOKEN       bearer token for writes (default GSLB_ADMIN_TOKEN)
@@ -54,7 +55,7 @@ export async function runOverrideCommand(argv: string[], io: CommandIo = process
     argv,
     io,
     OVERRIDE_HELP,
-    { reason: { type: "string" }, for: { type: "string" } },
+    { reason: { type: "string" }, for: { type: "string" }, force: { type: "boolean", default: false } },
     overrideAction,
   );
 }
@@ -125,6 +126,7 @@ async function overrideAction(inv: Invocation): Promise<number> {
         reason: str(values.reason),
         for: str(values.for),
         by: str(values.by),
+        ...(values.force === true ? { force: true } : {}),
       };
       if (body.reason === undefined) throw new UsageError("set needs --reason");
       return callAndPrint(
@@ -293,7 +295,17 @@ function failed(io: CommandIo, reply: { status: number; body: unknown }): number
       ? String(reply.body.error)
       : String(reply.body);
   io.err(`error: admin API answered ${reply.status}: ${message}\n`);
+  const known = knownNames(reply.body);
+  if (known !== undefined) io.err(`known: ${known}\n`);
   return 1;
+}
+
+/** The `known` names a 404 for an unknown override subject lists, as one line. */
+function knownNames(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null || !("known" in body) || !Array.isArray(body.known))
+    return undefined;
+  const more = "more" in body && typeof body.more === "number" ? ` (and ${body.more} more)` : "";
+  return body.known.length === 0 ? "none" : `${body.known.join(", ")}${more}`;
 }
 
 function expectArgs(args: readonly string[], count: number, message: string): string[] {

@@ -27,6 +27,8 @@ export const overrideRequestSchema = z.strictObject({
   reason: z.string().min(1, "a reason is required"),
   for: durationSchema.optional(),
   by: z.string().min(1).optional(),
+  /** Accept a name the zones served do not know (an override set ahead of a zone change). */
+  force: z.boolean().optional(),
 });
 
 export type Override = z.infer<typeof overrideSchema>;

@@ -6,7 +6,7 @@
  */
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { drillRoutes, overrideRoutes, type HealthRoute } from "./admin-routes.ts";
+import { drillRoutes, overrideRoutes, type HealthRoute, type KnownSubjects } from "./admin-routes.ts";
 import { FileAuditLog, type AuditLog } from "./audit.ts";
 import type { Drill } from "./drill-schema.ts";
 import { DrillRunner, type DrillReport } from "./drills.ts";
@@ -39,6 +39,8 @@ export interface HealthServiceOptions {
   readonly probeThreads?: 0 | 1;
   /** Regions healthy now (drill abort conditions). */
   readonly healthyRegions: () => readonly string[];
+  /** Target keys and region names the zones served know: an override naming anything else is refused. */
+  readonly knownSubjects?: () => KnownSubjects;
   /** Cumulative answers served per region (drill reports). */
   readonly answersByRegion: () => ReadonlyMap<string, number>;
 }
@@ -129,7 +131,7 @@ export async function startHealthService(options: HealthServiceOptions): Promise
     setTargets: (specs, checks) => scheduler.setTargets(specs, checks),
     setDrills: (list) => drills.setDrills(list),
     firstRound: () => scheduler.firstRound(),
-    routes: () => [...overrideRoutes(overrides), ...drillRoutes(drills)],
+    routes: () => [...overrideRoutes(overrides, options.knownSubjects), ...drillRoutes(drills)],
     reports: () => drills.history(),
     stop: async () => {
       drills.stop();

@@ -21,7 +21,8 @@ beforeAll(async () => {
     parseDrills("drills:\n  - name: eu-out\n    duration: 20s\n    regions: [eu]\n", "d.yaml"),
   );
   const api = new AdminApi(TOKEN);
-  mountRoutes(api, [...overrideRoutes(store), ...drillRoutes(runner)]);
+  const known = { targets: new Set(["web@10.0.0.1:80", "web@10.0.0.2:80"]), regions: new Set(["eu", "us"]) };
+  mountRoutes(api, [...overrideRoutes(store, () => known), ...drillRoutes(runner)]);
   listener = await listenAdmin(api, "127.0.0.1", 0);
   admin = `127.0.0.1:${listener.address.port}`;
 });
@@ -84,6 +85,21 @@ describe("gslb override", () => {
     },
     { argv: ["set", "region", "eu", "down", "--token", TOKEN], code: 2, err: /needs --reason/ },
     { argv: ["clear", "nonexistent-id", "--token", TOKEN], code: 1, err: /404/ },
+    {
+      argv: ["set", "region", "ue", "down", "--reason", "typo", "--token", TOKEN],
+      code: 1,
+      err: /404: no region \(pool\) named "ue".*\nknown: eu, us\n/,
+    },
+    {
+      argv: ["set", "target", "web@10.0.0.9:80", "down", "--reason", "typo", "--token", TOKEN],
+      code: 1,
+      err: /no health target \(check@address\) named "web@10.0.0.9:80".*\nknown: web@10.0.0.1:80, web@10.0.0.2:80\n/,
+    },
+    {
+      argv: ["set", "target", "eu", "down", "--reason", "a region given as a target", "--token", TOKEN],
+      code: 1,
+      err: /404/,
+    },
     { argv: ["frobnicate"], code: 2, err: /unknown override command/ },
     { argv: ["list", "--bogus"], code: 2, err: /Unknown option/ },
   ])("$argv → exit $code", async ({ argv, code, err }) => {
@@ -91,6 +107,23 @@ describe("gslb override", () => {
     expect(result.code).toBe(code);
     expect(result.err).toMatch(err);
     expect(store.list()).toEqual([]);
+  });
+
+  it("stores an override for a name no zone has only with --force", async () => {
+    const forced = await run(runOverrideCommand, [
+      "set",
+      "region",
+      "ap",
+      "down",
+      "--reason",
+      "region ap goes live tomorrow, keep it out",
+      "--force",
+      "--token",
+      TOKEN,
+    ]);
+    expect(forced).toMatchObject({ code: 0, err: "" });
+    expect(store.regions().get("ap")?.state).toBe("down");
+    expect((await run(runOverrideCommand, ["clear", "region", "ap", "--token", TOKEN])).code).toBe(0);
   });
 
   it("prints help", async () => {

@@ -58,6 +58,15 @@ describe("overrides", () => {
     const port = server.dnsPort;
     expect(await answerOf(port, "api.ovr.test.")).toBe("192.0.2.1");
     const key = `web@127.0.0.1:${backends["primary"]!.port}`;
+    // A typo names nothing the zone probes: refused (it would be stored and have no effect), listing the keys.
+    const typo = await adminCall(server.admin, "POST", "/overrides", {
+      scope: "target",
+      name: `web@127.0.0.1:1`,
+      state: "down",
+      reason: "integration test",
+    });
+    expect(typo.status).toBe(404);
+    expect((typo.body as { known: string[] }).known).toContain(key);
     const set = await adminCall(server.admin, "POST", "/overrides", {
       scope: "target",
       name: key,
