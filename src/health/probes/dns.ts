@@ -71,12 +71,14 @@ function exchange(
       finish();
       reject(error);
     });
+    // QR set and our ID; the socket is connected, so the kernel drops datagrams from any other address or port
+    // (a spoofed or stray reply cannot mark a dead server up), and an ICMP port unreachable fails the probe at once.
     socket.on("message", (message) => {
-      if (message.length < 2 || message.readUInt16BE(0) !== id) return;
+      if (message.length < 3 || message.readUInt16BE(0) !== id || (message[2]! & 0x80) === 0) return;
       finish();
       resolve(message);
     });
-    socket.send(query, port, host);
+    socket.connect(port, host, () => socket.send(query));
   });
 }
 

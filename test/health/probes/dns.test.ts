@@ -5,8 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dnsCheckSchema } from "../../../src/health/check-schema.ts";
 import { createDnsProbe } from "../../../src/health/probes/dns.ts";
 
-/** A tiny authoritative responder: app.test. A 192.0.2.10, txt.test. TXT "v=ok", slow.test. never answers. */
+/**
+ * A tiny authoritative responder: app.test. A 192.0.2.10, txt.test. TXT "v=ok", slow.test. never answers,
+ * spoof.test. is answered from another port (as an off-path spoofer or a stray reply would be), echo.test. gets
+ * its own query back (QR clear, same ID).
+ */
 let server: Socket;
+let other: Socket;
 let port: number;
 
 function answer(query: Buffer): Buffer | undefined {
@@ -36,14 +41,22 @@ function answer(query: Buffer): Buffer | undefined {
 
 beforeAll(async () => {
   server = createSocket("udp4");
+  other = createSocket("udp4");
   server.on("message", (msg, rinfo) => {
+    const name = Packet.parse(msg).questions[0]!.name;
+    if (name === "echo.test") return void server.send(msg, rinfo.port, rinfo.address);
     const reply = answer(msg);
-    if (reply !== undefined) server.send(reply, rinfo.port, rinfo.address);
+    if (reply === undefined) return;
+    (name === "spoof.test" ? other : server).send(reply, rinfo.port, rinfo.address);
   });
   await new Promise<void>((resolve) => server.bind(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => other.bind(0, "127.0.0.1", resolve));
   port = (server.address() as AddressInfo).port;
 });
-afterAll(() => server.close());
+afterAll(() => {
+  server.close();
+  other.close();
+});
 
 describe("dns probe", () => {
   it.each([
@@ -67,10 +80,33 @@ describe("dns probe", () => {
     { name: "NXDOMAIN when NOERROR expected", check: { name: "missing.test" }, outcome: "fail" },
     { name: "NXDOMAIN expected", check: { name: "missing.test", expectRcode: "NXDOMAIN" }, outcome: "ok" },
     { name: "no reply is a timeout", check: { name: "slow.test", timeout: "200ms" }, outcome: "timeout" },
+    {
+      name: "a reply from another port does not count",
+      check: { name: "spoof.test", timeout: "300ms" },
+      outcome: "timeout",
+    },
+    {
+      name: "a query echoed back (QR clear) does not count",
+      check: { name: "echo.test", timeout: "300ms" },
+      outcome: "timeout",
+    },
   ] as const)("$name", async ({ check, outcome }) => {
     const probe = createDnsProbe(dnsCheckSchema.parse({ kind: "dns", ...check }));
     const result = await probe.run({ host: "127.0.0.1", port }, new AbortController().signal);
     expect(result.outcome, result.detail).toBe(outcome);
     expect(result.ok).toBe(outcome === "ok");
+  });
+
+  it("fails at once, not at the timeout, when nothing listens on the port (ICMP port unreachable)", async () => {
+    const closed = createSocket("udp4");
+    await new Promise<void>((resolve) => closed.bind(0, "127.0.0.1", resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const probe = createDnsProbe(dnsCheckSchema.parse({ kind: "dns", name: "app.test", timeout: "5s" }));
+    const started = performance.now();
+    const result = await probe.run({ host: "127.0.0.1", port: closedPort }, new AbortController().signal);
+    expect(result.outcome).toBe("error");
+    expect(result.detail).toMatch(/ECONNREFUSED/);
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
