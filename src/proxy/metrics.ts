@@ -36,9 +36,14 @@ export class ProxyMetrics implements ForwardObserver {
   private readonly errors: Counter<"group" | "upstream" | "kind">;
   private readonly retries: Counter<"group">;
   private readonly ejections: Counter<"group" | "upstream">;
-  /** Every tally ever made, by group and upstream id: a removed upstream's counts stay (counters never go back). */
+  /** Tallies by group and upstream id; a reload that removes an upstream forgets its series (`forget`). */
   private readonly tallies = new Map<string, AttemptTally>();
   private readonly tallyOf = new WeakMap<Upstream, AttemptTally>();
+  /** Label sets of the per-upstream counters, by `upstreamKey`, so a removed upstream's series can be deleted. */
+  private readonly errorKinds = new Map<string, Set<string>>();
+  private readonly ejected = new Set<string>();
+  /** Upstreams of the configuration in force since the last reload (none yet: every upstream is live). */
+  private live: ReadonlySet<string> | undefined;
 
   constructor(source: MetricsSource) {
     const counter = <L extends string>(config: CounterConfiguration<L>) =>
@@ -140,7 +145,13 @@ export class ProxyMetrics implements ForwardObserver {
       (this.tallyOf.get(upstream) ?? this.newTally(group, upstream)).response(outcome.status, seconds);
       return;
     }
+    const key = upstreamKey(group, upstream.id);
+    // A removed upstream finishing its last requests after the reload must not bring its series back.
+    if (this.live?.has(key) === false) return;
     this.errors.labels(group, upstream.id, outcome.kind).inc();
+    let kinds = this.errorKinds.get(key);
+    if (kinds === undefined) this.errorKinds.set(key, (kinds = new Set()));
+    kinds.add(outcome.kind);
   }
 
   failure(group: string, kind: FailureKind): void {
@@ -152,17 +163,52 @@ export class ProxyMetrics implements ForwardObserver {
   }
 
   penalty(group: string, upstream: Upstream): void {
+    const key = upstreamKey(group, upstream.id);
+    if (this.live?.has(key) === false) return;
     this.ejections.labels(group, upstream.id).inc();
+    this.ejected.add(key);
+  }
+
+  /**
+   * After a reload: drops the series of upstreams no group has any more, as nginx and HAProxy stop reporting a
+   * server removed from their configuration (Prometheus reads a series that restarts later as a counter reset).
+   * `live` holds `upstreamKey(group, id)` of every upstream in the new configuration.
+   */
+  forget(live: ReadonlySet<string>): void {
+    this.live = live;
+    for (const key of this.tallies.keys()) if (!live.has(key)) this.tallies.delete(key);
+    for (const [key, kinds] of this.errorKinds) {
+      if (live.has(key)) continue;
+      const [group, upstream] = splitKey(key);
+      for (const kind of kinds) this.errors.remove({ group, upstream, kind });
+      this.errorKinds.delete(key);
+    }
+    for (const key of this.ejected) {
+      if (live.has(key)) continue;
+      const [group, upstream] = splitKey(key);
+      this.ejections.remove({ group, upstream });
+      this.ejected.delete(key);
+    }
   }
 
   private newTally(group: string, upstream: Upstream): AttemptTally {
-    const key = `${group}\u0000${upstream.id}`;
+    const key = upstreamKey(group, upstream.id);
     let tally = this.tallies.get(key);
     if (tally === undefined) {
       tally = new AttemptTally(group, upstream.id, LATENCY_BOUNDS);
-      this.tallies.set(key, tally);
+      // Counted but not exported when the upstream was removed by a reload (its last requests finishing).
+      if (this.live?.has(key) !== false) this.tallies.set(key, tally);
     }
     this.tallyOf.set(upstream, tally);
     return tally;
   }
+}
+
+export function upstreamKey(group: string, id: string): string {
+  return `${group}\u0000${id}`;
+}
+
+function splitKey(key: string): [string, string] {
+  const at = key.indexOf("\u0000");
+  return [key.slice(0, at), key.slice(at + 1)];
 }

@@ -21,7 +21,7 @@ import { serverId, type ProxyConfig } from "./config/load.ts";
 import type { ServerConfig, UpstreamGroupConfig } from "./config/schema.ts";
 import { handleRequest, type ForwardDeps, type ForwardSnapshot, type RouteTarget } from "./forward.ts";
 import { ActiveChecker } from "./health/active.ts";
-import { ProxyMetrics } from "./metrics.ts";
+import { ProxyMetrics, upstreamKey } from "./metrics.ts";
 import { UpstreamGroup, type Clock, type UpstreamSnapshot } from "./pool.ts";
 import { createRequestIds } from "./request-id.ts";
 import { RetryBudget } from "./retry-budget.ts";
@@ -200,6 +200,9 @@ export class RegionalProxy {
       }
     }
     this.closeUnusedPools();
+    this.metrics.forget(
+      new Set([...next.groups].flatMap(([name, r]) => r.group.members.map((u) => upstreamKey(name, u.id)))),
+    );
     this.budget.configure(config.retries.budget_percent, config.retries.min_concurrent);
     this.applyServerTimeouts(config);
     this.startCheckers(next);

@@ -196,6 +196,11 @@ describe("reload", () => {
     const after = await load(port(p), 400, 4);
     expect(shares(after, ["a", "b", "c"])).toEqual([0, 0.25, 0.75]);
     expect(await eventually(() => stateOf(p, a!.address) === undefined)).toBe(true);
+    // The removed upstream's series are gone from /metrics (as nginx and HAProxy stop reporting it); the
+    // kept ones keep counting.
+    const metrics = (await get(p.adminAddress.port, "/metrics")).body;
+    expect(metrics).not.toContain(`upstream="${a!.address}"`);
+    expect(metrics).toContain(`gslb_proxy_requests_total{group="app",upstream="${c!.address}",code="2xx"}`);
   });
 });
 
