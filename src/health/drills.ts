@@ -255,6 +255,13 @@ export class DrillRunner implements HealthOverlay {
   private begin(): void {
     const run = this.run!;
     this.runTimer = undefined;
+    // Node's timers run on the loop's cached monotonic time and can fire a millisecond or two early by the
+    // wall clock the schedule is in: a drill never starts before its time.
+    const early = run.scheduledFor - this.timers.now();
+    if (early > 0) {
+      this.runTimer = this.timers.setTimeout(() => this.begin(), early);
+      return;
+    }
     const problem = this.abortProblem(run.drill);
     if (problem !== undefined) {
       this.run = undefined;

@@ -29,8 +29,20 @@ drills:
  * A world of two regions answering 10 queries a second each — unless the drill forces one down, in which
  * case its share goes to the other. `healthy` lists the regions the coordinator would call healthy.
  */
-function world(yaml = DRILLS) {
-  const timers = new ManualTimers(T0);
+/** Timers that fire `earlyMs` before they are due, as Node's can against the wall clock. */
+class EarlyTimers extends ManualTimers {
+  constructor(
+    start: number,
+    private readonly earlyMs: number,
+  ) {
+    super(start);
+  }
+  override setTimeout(callback: () => void, ms: number) {
+    return super.setTimeout(callback, ms > this.earlyMs ? ms - this.earlyMs : ms);
+  }
+}
+
+function world(yaml = DRILLS, timers: ManualTimers = new ManualTimers(T0)) {
   const audit = new MemoryAuditLog();
   const counts = new Map([
     ["eu", 0],
@@ -104,6 +116,14 @@ describe("drill lifecycle", () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(JSON.parse(readFileSync(report.reportFile!, "utf8"))).toEqual(report);
     expect(runner.status()[0]!.nextRun).toBe(MINUTE_MARK + 60_000);
+    runner.stop();
+  });
+
+  it("never starts before its scheduled time when timers fire early", async () => {
+    const { timers, runner } = world(DRILLS, new EarlyTimers(T0, 2));
+    while (runner.status()[0]!.phase !== "running") await timers.advance(1);
+    expect(timers.now()).toBe(MINUTE_MARK);
+    expect(runner.regions().get("eu")).toMatchObject({ state: "down", source: "drill" });
     runner.stop();
   });
 
