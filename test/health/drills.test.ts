@@ -31,11 +31,10 @@ drills:
  */
 /** Timers that fire `earlyMs` before they are due, as Node's can against the wall clock. */
 class EarlyTimers extends ManualTimers {
-  constructor(
-    start: number,
-    private readonly earlyMs: number,
-  ) {
+  private readonly earlyMs: number;
+  constructor(start: number, earlyMs: number) {
     super(start);
+    this.earlyMs = earlyMs;
   }
   override setTimeout(callback: () => void, ms: number) {
     return super.setTimeout(callback, ms > this.earlyMs ? ms - this.earlyMs : ms);
