@@ -9,6 +9,7 @@ import { RRType } from "../dns/types.ts";
 import { freezeOutcome, REFUSED } from "./outcome.ts";
 import type { LookupOutcome } from "./outcome.ts";
 import { mostSpecificZone } from "./tree.ts";
+import { isPolicyRRset } from "./zone.ts";
 import type { ZoneNode, ZoneSet, ZoneTree } from "./tree.ts";
 
 const DS = 43;
@@ -123,11 +124,15 @@ function referral(tree: ZoneTree, cut: Name, answer: RRset[], wildcard: boolean)
   });
 }
 
-/** A and AAAA of the in-zone targets of NS, MX and SRV records (glue included), in record order. */
+/**
+ * A and AAAA of the in-zone targets of NS, MX and SRV records (glue included), in record order. An SRV policy
+ * has no records of its own: every target it can answer is listed, and the query handler keeps the addresses
+ * of the targets the client's answer holds.
+ */
 function additionalFor(tree: ZoneTree, rrset: RRset): RRset[] {
   const additional: RRset[] = [];
   const done = new Set<Name>();
-  for (const rdata of rrset.rdata) {
+  for (const rdata of isPolicyRRset(rrset) ? rrset.regionOf.keys() : rrset.rdata) {
     const target =
       rdata.kind === "NS" || rdata.kind === "SRV" ? rdata.target : rdata.kind === "MX" ? rdata.exchange : undefined;
     if (target === undefined || done.has(target) || !isSubdomain(target, tree.origin)) continue;

@@ -122,11 +122,13 @@ function answerDynamic(
   policies: PolicyResolver,
 ): number {
   const answer: RRset[] = [];
+  let srvPolicy = false;
   for (const rrset of outcome.answer) {
     if (!isPolicyRRset(rrset)) {
       answer.push(rrset);
       continue;
     }
+    srvPolicy ||= rrset.type === RRType.SRV;
     const resolution = policies.resolve(rrset);
     writer.setEcsScope(policies.scope);
     if (resolution.outcome === "servfail") {
@@ -144,7 +146,10 @@ function answerDynamic(
     answer.push(policies.rrsetOf(rrset, resolution));
   }
   const additional: RRset[] = [];
+  // An SRV policy's additional section lists the addresses of every target it can answer: keep this answer's.
+  const targets = srvPolicy && outcome.additional.length > 0 ? srvTargets(answer) : undefined;
   for (const rrset of outcome.additional) {
+    if (targets !== undefined && !targets.has(rrset.name)) continue;
     if (!isPolicyRRset(rrset)) additional.push(rrset);
     else {
       const resolution = policies.resolve(rrset);
@@ -158,6 +163,14 @@ function answerDynamic(
   if (!addAll(writer, Section.AUTHORITY, outcome.authority)) return outcome.rcode;
   addAll(writer, Section.ADDITIONAL, additional);
   return outcome.rcode;
+}
+
+/** Target names of the SRV records of an answer. */
+function srvTargets(answer: readonly RRset[]): Set<string> {
+  const targets = new Set<string>();
+  for (const rrset of answer)
+    for (const rdata of rrset.rdata) if (rdata.kind === "SRV") targets.add(rdata.target);
+  return targets;
 }
 
 /** A client no address parses for (should not happen): treated as unknown, nothing revealed. */

@@ -52,6 +52,10 @@ records:
   broken: { A: { policy: broken } }
   static: { A: 192.0.2.99 }
   _web._tcp: { SRV: 0 0 443 api }
+  sip1: { A: 192.0.2.61 }
+  sip2: { A: 192.0.2.62 }
+  sip3: { AAAA: "2001:db8::63" }
+  _sip._tcp: { SRV: { policy: sip } }
 checks:
   web: { kind: tcp, port: 80, interval: 1s, timeout: 500ms }
 pools:
@@ -60,6 +64,11 @@ pools:
   fleet: { targets: [{ address: 192.0.2.10, weight: 95 }, { address: 192.0.2.20, weight: 5 }] }
   primary: { targets: [{ address: 192.0.2.30, check: web }] }
   secondary: { targets: [{ address: 198.51.100.30, check: web }] }
+  sip-main:
+    targets:
+      - { srv: sip1.example.com., port: 5060, weight: 60, check: web, probe: 192.0.2.30 }
+      - { srv: sip2.example.com., port: 5060, weight: 40 }
+  sip-backup: { targets: [{ srv: sip3.example.com., port: 5060, weight: 10 }] }
 policies:
   www-geo:
     type: geo
@@ -70,6 +79,7 @@ policies:
   api: { type: failover, members: [primary, secondary], ttl: { healthy: 60, degraded: 20, all_down: 10 } }
   strict: { type: failover, members: [primary], when_all_down: nodata }
   broken: { type: failover, members: [primary], when_all_down: servfail }
+  sip: { type: srv, pools: [sip-main, sip-backup], ttl: { healthy: 60, degraded: 30 } }
 `;
 
 const parsed = parseZoneText(ZONE, "example.com.yaml");
@@ -212,6 +222,29 @@ describe("policy records answered per client", () => {
   it("resolves a policy record in the additional section (SRV target)", () => {
     const reply = ask(handler(health(down)).handle, "_web._tcp.example.com.", undefined, 33);
     expect(lines(reply, "additional")).toEqual(["api.example.com. 20 198.51.100.30"]);
+  });
+
+  it("an SRV policy's answer gets the in-zone addresses of the targets it holds, and only those (as NSD/Knot)", () => {
+    const all = ask(handler(health(up)).handle, "_sip._tcp.example.com.", undefined, 33);
+    expect(lines(all)).toEqual([
+      "_sip._tcp.example.com. 60 0 60 5060 sip1.example.com.",
+      "_sip._tcp.example.com. 60 0 40 5060 sip2.example.com.",
+      "_sip._tcp.example.com. 60 1 10 5060 sip3.example.com.",
+    ]);
+    expect(lines(all, "additional")).toEqual([
+      "sip1.example.com. 3600 192.0.2.61",
+      "sip2.example.com. 3600 192.0.2.62",
+      "sip3.example.com. 3600 2001:db8::63",
+    ]);
+    const sip1Down = ask(handler(health(down)).handle, "_sip._tcp.example.com.", undefined, 33);
+    expect(lines(sip1Down).map((line) => line.split(" ").at(-1))).toEqual([
+      "sip2.example.com.",
+      "sip3.example.com.",
+    ]);
+    expect(lines(sip1Down, "additional")).toEqual([
+      "sip2.example.com. 3600 192.0.2.62",
+      "sip3.example.com. 3600 2001:db8::63",
+    ]);
   });
 
   it("a drill ramping a region the policy may use lowers the TTL to the drill TTL; another region does not", () => {
