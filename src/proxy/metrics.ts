@@ -33,15 +33,15 @@ const LATENCY_BOUNDS: readonly number[] = [
 
 export class ProxyMetrics implements ForwardObserver {
   readonly registry = new Registry();
-  private readonly errors: Counter<"group" | "upstream" | "kind">;
   private readonly retries: Counter<"group">;
-  private readonly ejections: Counter<"group" | "upstream">;
-  /** Tallies by group and upstream id; a reload that removes an upstream forgets its series (`forget`). */
+  /**
+   * Tallies by group and upstream id: the only store of per-upstream counts (responses, latency, errors,
+   * ejections), so a reload that removes an upstream forgets its series by dropping its tally (`forget`).
+   */
   private readonly tallies = new Map<string, AttemptTally>();
   private readonly tallyOf = new WeakMap<Upstream, AttemptTally>();
-  /** Label sets of the per-upstream counters, by `upstreamKey`, so a removed upstream's series can be deleted. */
-  private readonly errorKinds = new Map<string, Set<string>>();
-  private readonly ejected = new Set<string>();
+  /** Requests that failed as a whole (no upstream attempt to blame), by `upstreamKey(group, kind)`. */
+  private readonly failures = new Map<string, number>();
   /** Upstreams of the configuration in force since the last reload (none yet: every upstream is live). */
   private live: ReadonlySet<string> | undefined;
 
@@ -62,20 +62,39 @@ export class ProxyMetrics implements ForwardObserver {
         }
       },
     });
-    this.errors = counter({
+    const failures = () => this.failures;
+    new Counter({
       name: "gslb_proxy_errors_total",
       help: "Failed attempts and failed requests, by kind",
       labelNames: ["group", "upstream", "kind"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const tally of tallies())
+          for (const [kind, count] of tally.errors)
+            this.inc({ group: tally.group, upstream: tally.upstream, kind }, count);
+        for (const [key, count] of failures()) {
+          const [group, kind] = splitKey(key);
+          this.inc({ group, upstream: "", kind }, count);
+        }
+      },
     });
     this.retries = counter({
       name: "gslb_proxy_retries_total",
       help: "Attempts that were retries",
       labelNames: ["group"],
     });
-    this.ejections = counter({
+    new Counter({
       name: "gslb_proxy_upstream_ejections_total",
       help: "Passive-health removals (max_fails or outlier ejection)",
       labelNames: ["group", "upstream"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const tally of tallies())
+          if (tally.ejections > 0)
+            this.inc({ group: tally.group, upstream: tally.upstream }, tally.ejections);
+      },
     });
     new TallyHistogram(
       {
@@ -142,20 +161,15 @@ export class ProxyMetrics implements ForwardObserver {
 
   attempt(group: string, upstream: Upstream, outcome: Outcome, seconds: number): void {
     if (outcome.kind === "response") {
-      (this.tallyOf.get(upstream) ?? this.newTally(group, upstream)).response(outcome.status, seconds);
+      this.tallyFor(group, upstream).response(outcome.status, seconds);
       return;
     }
-    const key = upstreamKey(group, upstream.id);
-    // A removed upstream finishing its last requests after the reload must not bring its series back.
-    if (this.live?.has(key) === false) return;
-    this.errors.labels(group, upstream.id, outcome.kind).inc();
-    let kinds = this.errorKinds.get(key);
-    if (kinds === undefined) this.errorKinds.set(key, (kinds = new Set()));
-    kinds.add(outcome.kind);
+    this.tallyFor(group, upstream).error(outcome.kind);
   }
 
   failure(group: string, kind: FailureKind): void {
-    this.errors.labels(group, "", kind).inc();
+    const key = upstreamKey(group, kind);
+    this.failures.set(key, (this.failures.get(key) ?? 0) + 1);
   }
 
   retry(group: string): void {
@@ -163,10 +177,7 @@ export class ProxyMetrics implements ForwardObserver {
   }
 
   penalty(group: string, upstream: Upstream): void {
-    const key = upstreamKey(group, upstream.id);
-    if (this.live?.has(key) === false) return;
-    this.ejections.labels(group, upstream.id).inc();
-    this.ejected.add(key);
+    this.tallyFor(group, upstream).ejections++;
   }
 
   /**
@@ -177,18 +188,10 @@ export class ProxyMetrics implements ForwardObserver {
   forget(live: ReadonlySet<string>): void {
     this.live = live;
     for (const key of this.tallies.keys()) if (!live.has(key)) this.tallies.delete(key);
-    for (const [key, kinds] of this.errorKinds) {
-      if (live.has(key)) continue;
-      const [group, upstream] = splitKey(key);
-      for (const kind of kinds) this.errors.remove({ group, upstream, kind });
-      this.errorKinds.delete(key);
-    }
-    for (const key of this.ejected) {
-      if (live.has(key)) continue;
-      const [group, upstream] = splitKey(key);
-      this.ejections.remove({ group, upstream });
-      this.ejected.delete(key);
-    }
+  }
+
+  private tallyFor(group: string, upstream: Upstream): AttemptTally {
+    return this.tallyOf.get(upstream) ?? this.newTally(group, upstream);
   }
 
   private newTally(group: string, upstream: Upstream): AttemptTally {

@@ -15,6 +15,10 @@ export class AttemptTally {
   readonly buckets: Float64Array;
   sum = 0;
   count = 0;
+  /** Failed attempts by kind (connect_error, timeout, reset, client_abort). */
+  readonly errors = new Map<string, number>();
+  /** Passive-health removals. */
+  ejections = 0;
   private readonly bounds: readonly number[];
 
   constructor(group: string, upstream: string, bounds: readonly number[]) {
@@ -31,6 +35,10 @@ export class AttemptTally {
     this.buckets[i]!++;
     this.sum += seconds;
     this.count++;
+  }
+
+  error(kind: string): void {
+    this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
   }
 }
 

@@ -146,10 +146,9 @@ function answerDynamic(
     answer.push(policies.rrsetOf(rrset, resolution));
   }
   const additional: RRset[] = [];
-  // An SRV policy's additional section lists the addresses of every target it can answer: keep this answer's.
-  const targets = srvPolicy && outcome.additional.length > 0 ? srvTargets(answer) : undefined;
   for (const rrset of outcome.additional) {
-    if (targets !== undefined && !targets.has(rrset.name)) continue;
+    // An SRV policy's additional section lists the addresses of every target it can answer: keep this answer's.
+    if (srvPolicy && !isSrvTarget(answer, rrset.name)) continue;
     if (!isPolicyRRset(rrset)) additional.push(rrset);
     else {
       const resolution = policies.resolve(rrset);
@@ -165,12 +164,11 @@ function answerDynamic(
   return outcome.rcode;
 }
 
-/** Target names of the SRV records of an answer. */
-function srvTargets(answer: readonly RRset[]): Set<string> {
-  const targets = new Set<string>();
+/** Whether an SRV record of the answer points at `name` (a few records: a scan, nothing allocated). */
+function isSrvTarget(answer: readonly RRset[], name: string): boolean {
   for (const rrset of answer)
-    for (const rdata of rrset.rdata) if (rdata.kind === "SRV") targets.add(rdata.target);
-  return targets;
+    for (const rdata of rrset.rdata) if (rdata.kind === "SRV" && rdata.target === name) return true;
+  return false;
 }
 
 /** A client no address parses for (should not happen): treated as unknown, nothing revealed. */
