@@ -33,3 +33,26 @@ export interface Balancer {
 
 /** Injected randomness, so tests assert exact sequences. Returns a float in [0, 1). */
 export type RandomSource = () => number;
+
+/**
+ * The lowest-cost candidate, scanning from a rotating start so that ties go round instead of to the first one
+ * (least-connections, least-response-time). Call it with a new `start` per pick.
+ */
+export function lowestCost<C extends Candidate>(
+  candidates: readonly C[],
+  start: number,
+  cost: (candidate: C) => number,
+): C | undefined {
+  const n = candidates.length;
+  let best: C | undefined;
+  let bestCost = Infinity;
+  for (let i = 0; i < n; i++) {
+    const candidate = candidates[(start + i) % n]!;
+    const value = cost(candidate);
+    if (value < bestCost) {
+      best = candidate;
+      bestCost = value;
+    }
+  }
+  return best;
+}

@@ -1,4 +1,4 @@
-import type { Balancer, Candidate } from "./balancer.ts";
+import { lowestCost, type Balancer, type Candidate } from "./balancer.ts";
 
 /**
  * Fewest in-flight requests per unit of weight (nginx `least_conn`). Ties rotate, so idle upstreams
@@ -9,19 +9,13 @@ export function createLeastConnections(): Balancer {
   return {
     name: "least-connections",
     pick<C extends Candidate>(candidates: readonly C[]): C | undefined {
-      const n = candidates.length;
-      let best: C | undefined;
-      let bestLoad = Infinity;
-      for (let i = 0; i < n; i++) {
-        const candidate = candidates[(offset + i) % n]!;
-        const load = candidate.active / candidate.effectiveWeight;
-        if (load < bestLoad) {
-          best = candidate;
-          bestLoad = load;
-        }
-      }
+      const best = lowestCost(candidates, offset, loadOf);
       offset = (offset + 1) % 0x7fffffff;
       return best;
     },
   };
+}
+
+function loadOf(candidate: Candidate): number {
+  return candidate.active / candidate.effectiveWeight;
 }

@@ -1,4 +1,4 @@
-import type { Balancer, Candidate } from "./balancer.ts";
+import { lowestCost, type Balancer, type Candidate } from "./balancer.ts";
 
 /**
  * Least response time with peak EWMA (Finagle, Linkerd): cost = (latency + 1 ms) × (in flight + 1) / weight.
@@ -10,19 +10,13 @@ export function createLeastResponseTime(): Balancer {
   return {
     name: "least-response-time",
     pick<C extends Candidate>(candidates: readonly C[]): C | undefined {
-      const n = candidates.length;
-      let best: C | undefined;
-      let bestCost = Infinity;
-      for (let i = 0; i < n; i++) {
-        const candidate = candidates[(offset + i) % n]!;
-        const cost = ((candidate.ewmaMs + 1) * (candidate.active + 1)) / candidate.effectiveWeight;
-        if (cost < bestCost) {
-          best = candidate;
-          bestCost = cost;
-        }
-      }
+      const best = lowestCost(candidates, offset, costOf);
       offset = (offset + 1) % 0x7fffffff;
       return best;
     },
   };
+}
+
+function costOf(candidate: Candidate): number {
+  return ((candidate.ewmaMs + 1) * (candidate.active + 1)) / candidate.effectiveWeight;
 }
