@@ -14,6 +14,17 @@ export interface ClientAddress {
   /** Presentation form of `bytes`, for the GeoIP lookup and for explanations. */
   readonly text: string;
   readonly fromEcs: boolean;
+  /**
+   * Bits the ECS option counts before `bytes` begins: 96 when an IPv6 (FAMILY 2) subnet is IPv4-mapped
+   * (`::ffff:a.b.c.d/120` is the IPv4 /24 and is looked up as such), else 0. The scope a policy returns is in
+   * `bytes`' terms; the reply's scope adds this back (a scope of 0 stays 0).
+   */
+  readonly ecsPrefixOffset: 0 | 96;
+}
+
+/** The ECS scope to send for a policy scope computed against `client`. */
+export function ecsScopeFor(client: ClientAddress, scope: number): number {
+  return scope === 0 ? 0 : scope + client.ecsPrefixOffset;
 }
 
 /**
@@ -23,9 +34,21 @@ export interface ClientAddress {
  */
 export function clientAddress(sourceAddress: string, ecs: ClientSubnet | null): ClientAddress | null {
   if (ecs !== null && isValidEcs(ecs) && ecs.sourcePrefix > 0) {
+    if (ecs.family === 2 && ecs.sourcePrefix >= 96 && isV4MappedPrefix(ecs.address)) {
+      const sourcePrefix = ecs.sourcePrefix - 96;
+      const bytes = maskBytes(ecs.address.subarray(12), sourcePrefix);
+      return { family: 4, bytes, sourcePrefix, text: formatIp(4, bytes), fromEcs: true, ecsPrefixOffset: 96 };
+    }
     const family = ecs.family === 1 ? 4 : 6;
     const bytes = maskBytes(ecs.address, ecs.sourcePrefix);
-    return { family, bytes, sourcePrefix: ecs.sourcePrefix, text: formatIp(family, bytes), fromEcs: true };
+    return {
+      family,
+      bytes,
+      sourcePrefix: ecs.sourcePrefix,
+      text: formatIp(family, bytes),
+      fromEcs: true,
+      ecsPrefixOffset: 0,
+    };
   }
   const parsed = parseIp(sourceAddress);
   if (parsed === null) return null;
@@ -37,7 +60,14 @@ export function clientAddress(sourceAddress: string, ecs: ClientSubnet | null): 
     sourcePrefix,
     text: formatIp(parsed.family, parsed.bytes),
     fromEcs: false,
+    ecsPrefixOffset: 0,
   };
+}
+
+/** The first 96 bits are `::ffff:0:0/96` (RFC 4291 §2.5.5.2). */
+function isV4MappedPrefix(address: Uint8Array): boolean {
+  for (let i = 0; i < 10; i++) if (address[i] !== 0) return false;
+  return address[10] === 0xff && address[11] === 0xff;
 }
 
 function isValidEcs(ecs: ClientSubnet): boolean {
@@ -51,7 +81,9 @@ export function clientFromText(text: string): ClientAddress | null {
   const parsed = parseIp(slash === -1 ? text : text.slice(0, slash));
   if (parsed === null) return null;
   const full = parsed.family === 4 ? 32 : 128;
-  const prefix = slash === -1 ? full : Number(text.slice(slash + 1));
+  let prefix = slash === -1 ? full : Number(text.slice(slash + 1));
+  // `::ffff:192.0.2.0/120` is the IPv4 /24 (parseIp already unmapped the address).
+  if (slash !== -1 && parsed.family === 4 && text.includes(":")) prefix -= 96;
   if (!Number.isInteger(prefix) || prefix < 0 || prefix > full) return null;
   const bytes = maskBytes(parsed.bytes, prefix);
   return {
@@ -60,5 +92,6 @@ export function clientFromText(text: string): ClientAddress | null {
     sourcePrefix: prefix,
     text: formatIp(parsed.family, bytes),
     fromEcs: slash !== -1,
+    ecsPrefixOffset: 0,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ClientSubnet } from "../../src/dns/types.ts";
-import { clientAddress, clientFromText } from "../../src/geo/client.ts";
+import { clientAddress, clientFromText, ecsScopeFor } from "../../src/geo/client.ts";
 
 const ecs = (family: 1 | 2, sourcePrefix: number, address: number[]): ClientSubnet => ({
   family,
@@ -60,6 +60,43 @@ describe("clientAddress", () => {
     });
   });
 
+  it.each([
+    ["/120 is the IPv4 /24", 120, [81, 2, 69, 77], "81.2.69.0", 24],
+    ["/128 is the IPv4 /32", 128, [81, 2, 69, 77], "81.2.69.77", 32],
+    ["/96 is the IPv4 /0", 96, [81, 2, 69, 77], "0.0.0.0", 0],
+  ] as const)(
+    "an IPv4-mapped FAMILY 2 subnet is the IPv4 subnet: %s",
+    (_name, prefix, v4, text, sourcePrefix) => {
+      const mapped = ecs(2, prefix, [...new Array<number>(10).fill(0), 0xff, 0xff, ...v4]);
+      expect(clientAddress("2001:db8::53", mapped)).toMatchObject({
+        family: 4,
+        text,
+        sourcePrefix,
+        fromEcs: true,
+        ecsPrefixOffset: 96,
+      });
+    },
+  );
+
+  it("a FAMILY 2 subnet shorter than the mapped prefix stays IPv6", () => {
+    const short = ecs(2, 88, [...new Array<number>(10).fill(0), 0xff, 0, 0, 0, 0, 0]);
+    expect(clientAddress("2001:db8::53", short)).toMatchObject({
+      family: 6,
+      sourcePrefix: 88,
+      ecsPrefixOffset: 0,
+    });
+  });
+
+  it("the reply scope adds the mapped offset back, except a scope of 0", () => {
+    const mapped = clientAddress(
+      "2001:db8::53",
+      ecs(2, 120, [...new Array<number>(10).fill(0), 0xff, 0xff, 81, 2, 69, 0]),
+    )!;
+    expect(ecsScopeFor(mapped, 17)).toBe(113);
+    expect(ecsScopeFor(mapped, 0)).toBe(0);
+    expect(ecsScopeFor(clientAddress("192.0.2.1", null)!, 24)).toBe(24);
+  });
+
   it("an unparsable source without ECS gives null", () => {
     expect(clientAddress("not-an-ip", null)).toBeNull();
   });
@@ -71,10 +108,14 @@ describe("clientFromText", () => {
     ["192.0.2.77/24", "192.0.2.0", 24],
     ["2001:db8::1/48", "2001:db8:0:0:0:0:0:0", 48],
     ["::ffff:192.0.2.77", "192.0.2.77", 32],
+    ["::ffff:192.0.2.77/120", "192.0.2.0", 24],
   ])("%s", (text, expected, prefix) => {
     expect(clientFromText(text)).toMatchObject({ text: expected, sourcePrefix: prefix });
   });
-  it.each(["192.0.2.1/33", "192.0.2.1/x", "nope", "2001:db8::/129"])("rejects %s", (text) => {
-    expect(clientFromText(text)).toBeNull();
-  });
+  it.each(["192.0.2.1/33", "192.0.2.1/x", "nope", "2001:db8::/129", "::ffff:192.0.2.1/95"])(
+    "rejects %s",
+    (text) => {
+      expect(clientFromText(text)).toBeNull();
+    },
+  );
 });

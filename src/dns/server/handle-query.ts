@@ -5,7 +5,7 @@
 import { RRClass, RRType, Rcode, type Query, type RdataTXT, type RRset } from "../types.ts";
 import { decodeQuery } from "../wire/reader.ts";
 import { ResponseWriter, Section, AddResult } from "../wire/writer.ts";
-import { clientAddress, clientFromText, type ClientAddress } from "../../geo/client.ts";
+import { clientAddress, clientFromText, ecsScopeFor, type ClientAddress } from "../../geo/client.ts";
 import type { GeoLookup, GeoResult } from "../../geo/reader.ts";
 import { UNKNOWN_GEO } from "../../geo/record.ts";
 import { StaticHealthView, type HealthView } from "../../health/table.ts";
@@ -130,7 +130,7 @@ function answerDynamic(
     }
     srvPolicy ||= rrset.type === RRType.SRV;
     const resolution = policies.resolve(rrset);
-    writer.setEcsScope(policies.scope);
+    writer.setEcsScope(policies.ecsScope);
     if (resolution.outcome === "servfail") {
       writer.setRcode(Rcode.SERVFAIL);
       return Rcode.SERVFAIL;
@@ -155,7 +155,7 @@ function answerDynamic(
       if (resolution.outcome === "answer") additional.push(policies.rrsetOf(rrset, resolution));
     }
   }
-  writer.setEcsScope(policies.scope);
+  writer.setEcsScope(policies.ecsScope);
   writer.setRcode(outcome.rcode);
   writer.setAuthoritative(outcome.aa);
   if (!addAll(writer, Section.ANSWER, answer)) return outcome.rcode;
@@ -195,6 +195,11 @@ class PolicyResolver {
     this.#context = null;
     this.scope = 0;
     return this;
+  }
+
+  /** The scope for the reply's ECS option (in the option's own terms: an IPv4-mapped subnet adds 96). */
+  get ecsScope(): number {
+    return this.#context === null ? 0 : ecsScopeFor(this.#context.client, this.scope);
   }
 
   resolve(rrset: PolicyRRset): Resolution {

@@ -158,6 +158,17 @@ describe("policy records answered per client", () => {
     expect(reply.opt?.ecs?.scopePrefix ?? -1).toBe(scope);
   });
 
+  it("an IPv4-mapped FAMILY 2 subnet is answered as the IPv4 subnet, its scope in IPv6 terms", () => {
+    const mapped = [...new Array<number>(10).fill(0), 0xff, 0xff, 8, 8, 8];
+    const opts: QuerySpec["opts"] = [{ options: [ecsOption(2, 120, 0, mapped)] }];
+    const reply = decodeMessage(
+      handler(health(up)).handle(buildQuery({ qname: "www.example.com.", opts }), "udp", FROM)!,
+    );
+    if (reply.kind !== "message") throw new Error("malformed reply");
+    expect(lines(reply)).toEqual(["www.example.com. 300 198.51.100.1"]); // the US answer, as for 8.8.8.0/24
+    expect(reply.opt?.ecs).toMatchObject({ family: 2, sourcePrefix: 120, scopePrefix: 96 + 17 });
+  });
+
   it("follows a CNAME to a policy record", () => {
     const reply = ask(handler(health(up)).handle, "alias.example.com.", "8.8.8.0/24");
     expect(lines(reply)).toEqual([
