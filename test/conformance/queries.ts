@@ -83,5 +83,11 @@ export function conformanceQueries(): ConformanceQuery[] {
   out.push({ name: "www.example.org.", type: "A", edns: false, tcp: true });
   out.push({ name: "test.", type: "SOA", edns: true, tcp: false });
   out.push({ name: ".", type: "NS", edns: false, tcp: false });
+  // QCLASS ANY (RFC 1035 §3.2.5) is answered from the IN data, as Knot does; an unserved class is REFUSED.
+  for (const name of ["www", "nonexistent", "host.eu", "alias", "@"])
+    for (const type of ["A", "MX", "NS"])
+      out.push({ name: fqdn(name), type, class: "ANY", edns: true, tcp: false });
+  out.push({ name: "www.example.org.", type: "A", class: "ANY", edns: true, tcp: false });
+  out.push({ name: fqdn("www"), type: "A", class: "HS", edns: true, tcp: false });
   return out;
 }

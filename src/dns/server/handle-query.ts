@@ -71,7 +71,8 @@ export function createQueryHandler(
     }
     writer.begin(decoded, tcp);
     let rcode: number;
-    if (decoded.qclass === RRClass.IN) {
+    // QCLASS ANY (RFC 1035 §3.2.5) is answered from our IN data, as Knot does (NSD does too, without AA).
+    if (decoded.qclass === RRClass.IN || decoded.qclass === RRClass.ANY) {
       rcode = answerFromZones(writer, zones(), decoded, policies, remote);
     } else if (decoded.qclass === RRClass.CH) {
       stats.chaosQueries++;
