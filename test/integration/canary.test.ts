@@ -52,7 +52,7 @@ describe("canary 95/5", () => {
     expect([...counts.keys()].sort()).toEqual(["192.0.2.10", "192.0.2.20"]);
     expect(share(counts, "192.0.2.20")).toBeGreaterThan(0.045);
     expect(share(counts, "192.0.2.20")).toBeLessThan(0.055);
-  }, 30_000);
+  }, 60_000);
 
   it("an edited weight changes the split without a restart; a typo keeps the old split", async () => {
     writeFileSync(file, zoneText("50", "50"));
