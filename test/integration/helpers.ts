@@ -176,12 +176,12 @@ export async function adminCall(
   return { status: response.status, body: await response.json() };
 }
 
+const RESEND_AFTER_MS = 2_000;
+
 /**
  * Many queries over UDP with a window of `inFlight` outstanding, counting the A address of each answer.
  * Replies are matched by id; lost ones are resent after RESEND_AFTER_MS.
  */
-const RESEND_AFTER_MS = 2_000;
-
 export async function blast(
   port: number,
   name: string,
