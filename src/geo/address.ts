@@ -69,7 +69,8 @@ export function parseIpv6(text: string): Uint8Array | null {
   return out;
 }
 
-function isV4Mapped(b: Uint8Array): boolean {
+/** The first 96 bits are `::ffff:0:0/96` (RFC 4291 §2.5.5.2). */
+export function isV4Mapped(b: Uint8Array): boolean {
   for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
   return b[10] === 0xff && b[11] === 0xff;
 }

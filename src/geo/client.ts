@@ -1,5 +1,5 @@
 import type { ClientSubnet } from "../dns/types.ts";
-import { formatIp, maskBytes, parseIp } from "./address.ts";
+import { formatIp, isV4Mapped, maskBytes, parseIp } from "./address.ts";
 
 /**
  * Who a policy answers for (RFC 7871): the ECS subnet when the query carries a valid one, else the address
@@ -34,7 +34,7 @@ export function ecsScopeFor(client: ClientAddress, scope: number): number {
  */
 export function clientAddress(sourceAddress: string, ecs: ClientSubnet | null): ClientAddress | null {
   if (ecs !== null && isValidEcs(ecs) && ecs.sourcePrefix > 0) {
-    if (ecs.family === 2 && ecs.sourcePrefix >= 96 && isV4MappedPrefix(ecs.address)) {
+    if (ecs.family === 2 && ecs.sourcePrefix >= 96 && isV4Mapped(ecs.address)) {
       const sourcePrefix = ecs.sourcePrefix - 96;
       const bytes = maskBytes(ecs.address.subarray(12), sourcePrefix);
       return { family: 4, bytes, sourcePrefix, text: formatIp(4, bytes), fromEcs: true, ecsPrefixOffset: 96 };
@@ -62,12 +62,6 @@ export function clientAddress(sourceAddress: string, ecs: ClientSubnet | null): 
     fromEcs: false,
     ecsPrefixOffset: 0,
   };
-}
-
-/** The first 96 bits are `::ffff:0:0/96` (RFC 4291 §2.5.5.2). */
-function isV4MappedPrefix(address: Uint8Array): boolean {
-  for (let i = 0; i < 10; i++) if (address[i] !== 0) return false;
-  return address[10] === 0xff && address[11] === 0xff;
 }
 
 function isValidEcs(ecs: ClientSubnet): boolean {
