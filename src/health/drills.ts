@@ -220,7 +220,8 @@ export class DrillRunner implements HealthOverlay {
   private arm(slot: Slot): void {
     if (slot.schedule === undefined) return;
     const now = this.timers.now();
-    const next = slot.schedule.nextAfter(now + slot.drill.ttlRampLead);
+    // Strictly after the occurrence just taken: a timer that fired early would otherwise find it again.
+    const next = slot.schedule.nextAfter(Math.max(now + slot.drill.ttlRampLead, slot.nextRun ?? -Infinity));
     slot.nextRun = next;
     if (next === null) return;
     slot.timer = this.timers.setTimeout(

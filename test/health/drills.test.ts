@@ -126,6 +126,17 @@ describe("drill lifecycle", () => {
     runner.stop();
   });
 
+  it("takes each occurrence once when the schedule's timer fires early (no second run of the same time)", async () => {
+    const { timers, runner, audit } = world(DRILLS, new EarlyTimers(T0, 2));
+    while (runner.status()[0]!.phase !== "pending") await timers.advance(1);
+    await timers.advance(5);
+    expect(runner.history()).toEqual([]);
+    expect(runner.status()[0]!.nextRun).toBe(MINUTE_MARK + 60_000);
+    while (runner.status()[0]!.phase !== "running") await timers.advance(1);
+    expect(audit.records.map((r) => r.action)).toEqual(["drill.pending", "drill.start"]);
+    runner.stop();
+  });
+
   it("skips the drill when too few other regions are healthy at the start", async () => {
     const { runner, healthy, step, audit } = world();
     healthy.regions = ["eu"];
